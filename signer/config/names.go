@@ -1,0 +1,79 @@
+// Package config reads and validates the signer's settings from environment
+// variables. The variable names are exported constants so that the CDK app in
+// infra/ sets them by name and the two cannot drift.
+package config
+
+// Names of every environment variable the signer reads. Each is documented in
+// the README's settings table; Vars lists them all.
+const (
+	// EnvEnvironment names the deployment environment (dev, staging, prod).
+	// Auth mode "none" is refused when it is "prod".
+	EnvEnvironment = "S3PRESIGN_ENVIRONMENT"
+	// EnvBucket is the bucket that URLs point at. Required.
+	EnvBucket = "S3PRESIGN_BUCKET"
+	// EnvRegion is the bucket's region. Falls back to AWS_REGION.
+	EnvRegion = "S3PRESIGN_REGION"
+	// EnvEndpoint overrides the S3 endpoint (for S3-compatible servers).
+	EnvEndpoint = "S3PRESIGN_ENDPOINT"
+	// EnvPathStyle selects path-style URLs (true/false).
+	EnvPathStyle = "S3PRESIGN_PATH_STYLE"
+	// EnvKeyPrefix is the prefix every issued key starts with, e.g. "uploads/".
+	EnvKeyPrefix = "S3PRESIGN_KEY_PREFIX"
+	// EnvAllowedTypes is a comma-separated list of allowed content types.
+	EnvAllowedTypes = "S3PRESIGN_ALLOWED_TYPES"
+	// EnvMaxSize is the largest object in bytes a single PUT or POST may write.
+	EnvMaxSize = "S3PRESIGN_MAX_SIZE"
+	// EnvDefaultExpiry is the URL lifetime when the caller asks for none (Go duration).
+	EnvDefaultExpiry = "S3PRESIGN_DEFAULT_EXPIRY"
+	// EnvMaxExpiry is the longest URL lifetime issued (Go duration, at most 168h).
+	EnvMaxExpiry = "S3PRESIGN_MAX_EXPIRY"
+	// EnvListenAddr is the HTTP listen address, e.g. ":8080".
+	EnvListenAddr = "S3PRESIGN_LISTEN_ADDR"
+	// EnvLogLevel is debug, info, warn or error.
+	EnvLogLevel = "S3PRESIGN_LOG_LEVEL"
+	// EnvShutdownTimeout bounds the graceful drain on SIGTERM (Go duration).
+	EnvShutdownTimeout = "S3PRESIGN_SHUTDOWN_TIMEOUT"
+	// EnvCORSOrigins lists the page origins allowed to call the signer itself.
+	EnvCORSOrigins = "S3PRESIGN_CORS_ORIGINS"
+	// EnvCompatRoutes turns the original server's two GET routes on or off.
+	EnvCompatRoutes = "S3PRESIGN_COMPAT_ROUTES"
+	// EnvCompatOverwrite is "allow" or "refuse" for the compat upload route.
+	EnvCompatOverwrite = "S3PRESIGN_COMPAT_OVERWRITE"
+	// EnvMultipartThreshold is the size from which clients should use multipart.
+	EnvMultipartThreshold = "S3PRESIGN_MULTIPART_THRESHOLD"
+	// EnvPartSize is the part size the signer hands out for multipart uploads.
+	EnvPartSize = "S3PRESIGN_PART_SIZE"
+	// EnvMaxMultipartSize is the largest object a multipart upload may write.
+	EnvMaxMultipartSize = "S3PRESIGN_MAX_MULTIPART_SIZE"
+	// EnvTokenKey is a secret used to sign multipart upload tokens (base64, 32+ bytes).
+	// When empty a random key is generated at start (tokens then die with the process).
+	EnvTokenKey = "S3PRESIGN_TOKEN_KEY"
+	// EnvAuthMode is none, apikey or oidc.
+	EnvAuthMode = "S3PRESIGN_AUTH_MODE"
+	// EnvAPIKeys holds the API-key hash lines ("name:sha256hex[:rate]"), one per line.
+	EnvAPIKeys = "S3PRESIGN_API_KEYS"
+	// EnvOIDCIssuer is the issuer URL whose JWKS verifies bearer tokens.
+	EnvOIDCIssuer = "S3PRESIGN_OIDC_ISSUER"
+	// EnvOIDCAudience is the required "aud" claim.
+	EnvOIDCAudience = "S3PRESIGN_OIDC_AUDIENCE"
+	// EnvOIDCSubjectClaim names the claim that names the caller (default "sub").
+	EnvOIDCSubjectClaim = "S3PRESIGN_OIDC_SUBJECT_CLAIM"
+	// EnvOIDCAlgorithms lists the accepted JWS algorithms (default RS256,ES256).
+	EnvOIDCAlgorithms = "S3PRESIGN_OIDC_ALGORITHMS"
+	// EnvSharedPrefixes lists "caller=prefix" pairs a caller may also read from.
+	EnvSharedPrefixes = "S3PRESIGN_SHARED_PREFIXES"
+	// EnvRateLimit is the sustained requests per second allowed per caller.
+	EnvRateLimit = "S3PRESIGN_RATE_LIMIT"
+	// EnvRateBurst is the burst allowed per caller.
+	EnvRateBurst = "S3PRESIGN_RATE_BURST"
+	// EnvTrustedProxyHops is how many X-Forwarded-For hops are added by trusted proxies (1 behind an ALB).
+	EnvTrustedProxyHops = "S3PRESIGN_TRUSTED_PROXY_HOPS"
+	// EnvMetricsNamespace is the CloudWatch namespace of EMF metrics ("" turns EMF off).
+	EnvMetricsNamespace = "S3PRESIGN_METRICS_NAMESPACE"
+	// EnvMetricsInterval is how often aggregated metrics are flushed (Go duration).
+	EnvMetricsInterval = "S3PRESIGN_METRICS_INTERVAL"
+	// EnvMetricsAddr is an optional private listen address for Prometheus /metrics.
+	EnvMetricsAddr = "S3PRESIGN_METRICS_ADDR"
+	// EnvScanCheck makes the download route check the malware scan tag first (true/false).
+	EnvScanCheck = "S3PRESIGN_SCAN_CHECK"
+)
