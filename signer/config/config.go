@@ -1,0 +1,385 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/objectkey"
+	"github.com/s3presign/s3presign/signer/internal/presign"
+	"github.com/s3presign/s3presign/signer/internal/rules"
+)
+
+// EnvAWSRegion is the AWS SDK's region variable, read when EnvRegion is unset
+// (ECS sets it in every task).
+const EnvAWSRegion = "AWS_REGION"
+
+// Defaults of the settings that have one.
+const (
+	DefaultEnvironment     = "dev"
+	DefaultKeyPrefix       = "uploads/"
+	DefaultAllowedTypes    = rules.DefaultAllowed
+	DefaultMaxSize         = 10 << 20
+	DefaultDefaultExpiry   = 5 * time.Minute
+	DefaultMaxExpiry       = time.Hour
+	DefaultListenAddr      = ":8080"
+	DefaultLogLevel        = "info"
+	DefaultShutdownTimeout = 20 * time.Second
+	DefaultCompatRoutes    = true
+	DefaultCompatOverwrite = OverwriteAllow
+)
+
+// Overwrite says whether the compat upload route may replace an object.
+type Overwrite string
+
+// Values of EnvCompatOverwrite.
+const (
+	// OverwriteAllow signs only Content-Type, as the original server did: a
+	// second upload under the same name replaces the first.
+	OverwriteAllow Overwrite = "allow"
+	// OverwriteRefuse also signs If-None-Match: *, so S3 answers a second
+	// upload under the same name with 412.
+	OverwriteRefuse Overwrite = "refuse"
+)
+
+// Config is the signer's validated configuration.
+type Config struct {
+	// Environment names the deployment environment (dev, staging, prod).
+	Environment string
+	// Bucket is the bucket URLs point at.
+	Bucket string
+	// Region is the bucket's region.
+	Region string
+	// Endpoint is the S3 endpoint, scheme://host[:port]; by default the
+	// regional AWS endpoint.
+	Endpoint string
+	// PathStyle selects path-style URLs.
+	PathStyle bool
+	// KeyPrefix starts every key; it ends with "/".
+	KeyPrefix string
+	// AllowedTypes are the allowed content types with their extensions.
+	AllowedTypes []rules.Type
+	// Limits are the size and lifetime limits.
+	Limits rules.Limits
+	// ListenAddr is the HTTP listen address.
+	ListenAddr string
+	// LogLevel is the minimum level logged.
+	LogLevel slog.Level
+	// ShutdownTimeout bounds the graceful drain.
+	ShutdownTimeout time.Duration
+	// CORSOrigins are the page origins allowed to call the signer.
+	CORSOrigins []string
+	// CompatRoutes serves GET /signed-url-upload and /signed-url-access.
+	CompatRoutes bool
+	// CompatOverwrite is the compat upload route's overwrite policy.
+	CompatOverwrite Overwrite
+}
+
+// Target returns where URLs point.
+func (c Config) Target() presign.Target {
+	return presign.Target{Endpoint: c.Endpoint, Region: c.Region, Bucket: c.Bucket, PathStyle: c.PathStyle}
+}
+
+// Vars returns the name of every environment variable Load reads, in the
+// order it reads them.
+func Vars() []string {
+	var names []string
+	_, _ = Load(func(name string) string {
+		names = append(names, name)
+		return ""
+	})
+	return names
+}
+
+// Load reads and validates the configuration. It reads every variable once,
+// whatever the values, and returns one error naming every bad setting.
+func Load(getenv func(string) string) (Config, error) {
+	l := loader{getenv: getenv}
+	var c Config
+
+	c.Environment = l.str(EnvEnvironment, DefaultEnvironment)
+	c.Bucket = l.str(EnvBucket, "")
+	region := l.str(EnvRegion, "")
+	awsRegion := l.str(EnvAWSRegion, "")
+	endpoint := l.str(EnvEndpoint, "")
+	c.PathStyle = l.boolean(EnvPathStyle, false)
+	c.KeyPrefix = l.str(EnvKeyPrefix, DefaultKeyPrefix)
+	allowed := l.str(EnvAllowedTypes, DefaultAllowedTypes)
+	c.Limits.MaxSize = l.size(EnvMaxSize, DefaultMaxSize)
+	c.Limits.DefaultExpiry = l.duration(EnvDefaultExpiry, DefaultDefaultExpiry)
+	c.Limits.MaxExpiry = l.duration(EnvMaxExpiry, DefaultMaxExpiry)
+	c.ListenAddr = l.str(EnvListenAddr, DefaultListenAddr)
+	level := l.str(EnvLogLevel, DefaultLogLevel)
+	c.ShutdownTimeout = l.duration(EnvShutdownTimeout, DefaultShutdownTimeout)
+	origins := l.str(EnvCORSOrigins, "")
+	c.CompatRoutes = l.boolean(EnvCompatRoutes, DefaultCompatRoutes)
+	c.CompatOverwrite = Overwrite(l.str(EnvCompatOverwrite, string(DefaultCompatOverwrite)))
+
+	// Validation, in the order of the README table.
+	if !validName(c.Environment) {
+		l.fail(EnvEnvironment, "%q must be 1-32 characters a-z 0-9 -, starting with a letter", c.Environment)
+	}
+	if c.Bucket == "" {
+		l.fail(EnvBucket, "is required")
+	}
+	switch {
+	case region != "":
+		c.Region = region
+	case awsRegion != "":
+		c.Region = awsRegion
+	default:
+		l.fail(EnvRegion, "is required (or set %s)", EnvAWSRegion)
+	}
+	if endpoint == "" && c.Region != "" {
+		c.Endpoint = awsEndpoint(c.Region)
+	}
+	ok := true
+	if c.Bucket != "" && !validBucket(c.Bucket) {
+		ok = false
+		l.fail(EnvBucket, "%q is not an S3 bucket name (3-63 characters a-z 0-9 . -, starting and ending with a letter or digit)", c.Bucket)
+	}
+	if c.Region != "" && !validRegion(c.Region) {
+		ok = false
+		l.fail(EnvRegion, "%q is not a region name such as eu-west-1", c.Region)
+	}
+	if endpoint != "" {
+		u, err := url.Parse(endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil || u.Opaque != "" {
+			ok = false
+			l.fail(EnvEndpoint, "%q must be scheme://host[:port] with scheme http or https and no path", endpoint)
+		} else {
+			c.Endpoint = u.Scheme + "://" + u.Host
+		}
+	}
+	if ok && c.Bucket != "" && c.Region != "" {
+		if strings.Contains(c.Bucket, ".") && !c.PathStyle && strings.HasPrefix(c.Endpoint, "https:") {
+			l.fail(EnvPathStyle, "bucket %q has dots, so virtual-hosted https URLs fail TLS name checks; set %s=true", c.Bucket, EnvPathStyle)
+		} else if _, err := presign.New(c.Target()); err != nil {
+			// A guard: the checks above should already have caught it.
+			l.fail(EnvBucket, "%v", oneLine(err))
+		}
+	}
+	if err := objectkey.CheckPrefix(c.KeyPrefix); err != nil {
+		l.fail(EnvKeyPrefix, "%v", err)
+	}
+	if types, err := rules.ParseTypes(allowed); err != nil {
+		l.fail(EnvAllowedTypes, "%v", oneLine(err))
+	} else {
+		c.AllowedTypes = types
+	}
+	if c.Limits.MaxSize > rules.MaxPutSize {
+		l.fail(EnvMaxSize, "%d is above the single-PUT limit of 5 GiB (%d bytes)", c.Limits.MaxSize, rules.MaxPutSize)
+	}
+	if d := c.Limits.DefaultExpiry; d > 0 && d%time.Second != 0 {
+		l.fail(EnvDefaultExpiry, "%s must be whole seconds", d)
+	}
+	if d := c.Limits.MaxExpiry; d > 0 && (d%time.Second != 0 || d > rules.MaxLifetime) {
+		l.fail(EnvMaxExpiry, "%s must be whole seconds, at most %s", d, rules.MaxLifetime)
+	}
+	if c.Limits.DefaultExpiry > c.Limits.MaxExpiry && c.Limits.MaxExpiry > 0 {
+		l.fail(EnvDefaultExpiry, "%s is above %s (%s)", c.Limits.DefaultExpiry, EnvMaxExpiry, c.Limits.MaxExpiry)
+	}
+	if err := checkListenAddr(c.ListenAddr); err != nil {
+		l.fail(EnvListenAddr, "%v", err)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil || !validLevel(level) {
+		l.fail(EnvLogLevel, "%q must be debug, info, warn or error", level)
+	}
+	if c.ShutdownTimeout > 10*time.Minute {
+		l.fail(EnvShutdownTimeout, "%s is above 10m", c.ShutdownTimeout)
+	}
+	c.CORSOrigins = l.origins(EnvCORSOrigins, origins)
+	if c.CompatOverwrite != OverwriteAllow && c.CompatOverwrite != OverwriteRefuse {
+		l.fail(EnvCompatOverwrite, "%q must be allow or refuse", c.CompatOverwrite)
+	}
+
+	if err := errors.Join(l.errs...); err != nil {
+		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return c, nil
+}
+
+// HealthAddr returns the host:port the healthcheck subcommand calls, from
+// EnvListenAddr: the loopback address when the server listens on every
+// interface, else the host it listens on.
+func HealthAddr(getenv func(string) string) (string, error) {
+	addr := getenv(EnvListenAddr)
+	if addr == "" {
+		addr = DefaultListenAddr
+	}
+	if err := checkListenAddr(addr); err != nil {
+		return "", fmt.Errorf("%s: %v", EnvListenAddr, err)
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// awsEndpoint is the regional S3 endpoint. Regional (not global) so that a
+// new bucket never answers a browser with a 307 redirect, which breaks CORS.
+func awsEndpoint(region string) string {
+	suffix := "amazonaws.com"
+	if strings.HasPrefix(region, "cn-") {
+		suffix = "amazonaws.com.cn"
+	}
+	return "https://s3." + region + "." + suffix
+}
+
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port: %v", addr, err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: port must be a number 0-65535", addr)
+	}
+	return nil
+}
+
+// validBucket applies S3's bucket naming rules (the common subset).
+func validBucket(b string) bool {
+	if len(b) < 3 || len(b) > 63 || !alnum(b[0]) || !alnum(b[len(b)-1]) || strings.Contains(b, "..") {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		if c := b[i]; !alnum(c) && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return net.ParseIP(b) == nil
+}
+
+func validRegion(r string) bool {
+	if len(r) == 0 || len(r) > 32 {
+		return false
+	}
+	for i := 0; i < len(r); i++ {
+		if c := r[i]; !alnum(c) && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func alnum(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
+
+func validLevel(s string) bool {
+	switch strings.ToLower(s) {
+	case "debug", "info", "warn", "error":
+		return true
+	}
+	return false
+}
+
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// oneLine joins a multi-line error into one line.
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
+
+// loader reads variables and collects every problem.
+type loader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (l *loader) fail(name, format string, args ...any) {
+	l.errs = append(l.errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+}
+
+// str returns the trimmed value, or def when it is empty.
+func (l *loader) str(name, def string) string {
+	v := strings.TrimSpace(l.getenv(name))
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func (l *loader) boolean(name string, def bool) bool {
+	v := l.str(name, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		l.fail(name, "%q must be true or false", v)
+		return def
+	}
+	return b
+}
+
+func (l *loader) duration(name string, def time.Duration) time.Duration {
+	v := l.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		l.fail(name, "%q must be a positive Go duration such as 30s, 5m or 1h", v)
+		return 0
+	}
+	return d
+}
+
+// size parses a byte count: digits, optionally followed by KiB, MiB or GiB.
+func (l *loader) size(name string, def int64) int64 {
+	v := l.str(name, "")
+	if v == "" {
+		return def
+	}
+	num, mult := v, int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if s, ok := strings.CutSuffix(v, u.suffix); ok {
+			num, mult = strings.TrimSpace(s), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 1 || n > (1<<62)/mult {
+		l.fail(name, "%q must be a positive number of bytes, optionally with KiB, MiB or GiB (e.g. 10MiB)", v)
+		return 0
+	}
+	return n * mult
+}
+
+// origins parses a comma-separated list of exact origins
+// (scheme://host[:port]). A wildcard is not accepted.
+func (l *loader) origins(name, v string) []string {
+	var out []string
+	for o := range strings.SplitSeq(v, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || u.Opaque != "" {
+			l.fail(name, "%q is not an origin such as https://app.example.com or http://127.0.0.1:5173", o)
+			continue
+		}
+		out = append(out, strings.ToLower(u.Scheme+"://"+u.Host))
+	}
+	return out
+}
