@@ -1,0 +1,242 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Limits enforced by validate. They mirror AWS limits or the signer's own.
+const (
+	// MaxSingleUpload is S3's limit for one PUT (5 GiB).
+	MaxSingleUpload int64 = 5 << 30
+	// MaxURLLifetime is SigV4's limit for X-Amz-Expires (7 days).
+	MaxURLLifetime = 7 * 24 * time.Hour
+	// MaxTasks bounds desiredCount and maxCount.
+	MaxTasks = 100
+)
+
+// LogRetentionValues are the retention periods CloudWatch Logs accepts, in days.
+var LogRetentionValues = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// fargateMemory lists the memory sizes (MiB) Fargate accepts per CPU size.
+var fargateMemory = map[int][]int{
+	256:  {512, 1024, 2048},
+	512:  {1024, 2048, 3072, 4096},
+	1024: {2048, 3072, 4096, 5120, 6144, 7168, 8192},
+	2048: steps(4096, 16384, 1024),
+	4096: steps(8192, 30720, 1024),
+}
+
+func steps(from, to, by int) []int {
+	var out []int
+	for v := from; v <= to; v += by {
+		out = append(out, v)
+	}
+	return out
+}
+
+var (
+	nameRE      = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	prefixRE    = regexp.MustCompile(`^[A-Za-z0-9!_.'()/-]+/$`)
+	mediaTypeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
+	certRE      = regexp.MustCompile(`^arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[A-Za-z0-9-]+$`)
+	principalRE = regexp.MustCompile(`^arn:aws[a-z-]*:(iam|sts)::([0-9]{12}|\*):\S+$`)
+	hostRE      = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+)
+
+func checkName(name string) error {
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("environment name must match %s (it becomes part of stack names)", nameRE)
+	}
+	return nil
+}
+
+// validate returns every problem of e, each prefixed with its key path.
+func validate(e Environment) []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s.%s: %s", e.Name, key, fmt.Sprintf(format, args...)))
+	}
+
+	if e.Account != "" && !accountRE.MatchString(e.Account) {
+		bad("account", "must be a 12-digit AWS account id, got %q", e.Account)
+	}
+	if e.Region != "" && !regionRE.MatchString(e.Region) {
+		bad("region", "must be an AWS region such as eu-west-1, got %q", e.Region)
+	}
+	if (e.Account == "") != (e.Region == "") {
+		bad("region", "set both account and region, or neither (environment-agnostic synth)")
+	}
+	if n := len(e.AvailabilityZones); n == 1 {
+		bad("availabilityZones", "an Application Load Balancer needs at least 2 zones, got 1")
+	}
+	for i, az := range e.AvailabilityZones {
+		if e.Region == "" {
+			bad("availabilityZones", "needs region to be set")
+			break
+		}
+		if !strings.HasPrefix(az, e.Region) || len(az) != len(e.Region)+1 {
+			bad(fmt.Sprintf("availabilityZones[%d]", i), "must be a zone of %s such as %sa, got %q", e.Region, e.Region, az)
+		}
+	}
+
+	for i, o := range e.AllowedOrigins {
+		if err := checkOrigin(o, e.IsProd()); err != nil {
+			bad(fmt.Sprintf("allowedOrigins[%d]", i), "%v", err)
+		}
+	}
+	for i, r := range e.AllowedReferers {
+		if err := checkReferer(r); err != nil {
+			bad(fmt.Sprintf("allowedReferers[%d]", i), "%v", err)
+		}
+	}
+	for i, p := range e.ExemptPrincipalArns {
+		if !principalRE.MatchString(p) {
+			bad(fmt.Sprintf("exemptPrincipalArns[%d]", i), "must be an IAM or STS principal ARN (wildcards allowed), such as arn:aws:iam::123456789012:role/backup, got %q", p)
+		}
+	}
+
+	switch {
+	case e.UploadPrefix == "":
+		bad("uploadPrefix", "must not be empty: the signer's rights are scoped to it")
+	case strings.HasPrefix(e.UploadPrefix, "/") || strings.Contains(e.UploadPrefix, "//") || slices.Contains(strings.Split(e.UploadPrefix, "/"), ".."):
+		bad("uploadPrefix", "must not start with \"/\" nor contain \"//\" or \"..\", got %q", e.UploadPrefix)
+	case len(e.UploadPrefix) > 256:
+		bad("uploadPrefix", "must be at most 256 characters")
+	case !prefixRE.MatchString(e.UploadPrefix):
+		bad("uploadPrefix", "must end with \"/\" and use only letters, digits and !_.'()/- (no * or ?: they are IAM wildcards), got %q", e.UploadPrefix)
+	}
+
+	if len(e.AllowedTypes) == 0 {
+		bad("allowedTypes", "must list at least one content type")
+	}
+	for i, t := range e.AllowedTypes {
+		if !mediaTypeRE.MatchString(t) {
+			bad(fmt.Sprintf("allowedTypes[%d]", i), "must be a lower-case type/subtype such as image/png, got %q", t)
+		}
+	}
+
+	if e.MaxSize < 1 || e.MaxSize > MaxSingleUpload {
+		bad("maxSize", "must be between 1 byte and 5 GiB (%d), got %d", MaxSingleUpload, e.MaxSize)
+	}
+	checkLifetime := func(key string, d time.Duration) bool {
+		switch {
+		case d < time.Second || d > MaxURLLifetime:
+			bad(key, "must be between 1s and 168h (7 days), got %s", d)
+		case d%time.Second != 0:
+			bad(key, "must be a whole number of seconds, got %s", d)
+		default:
+			return true
+		}
+		return false
+	}
+	okDefault := checkLifetime("defaultExpiry", e.DefaultExpiry)
+	okMax := checkLifetime("maxExpiry", e.MaxExpiry)
+	if okDefault && okMax && e.DefaultExpiry > e.MaxExpiry {
+		bad("defaultExpiry", "must not exceed maxExpiry (%s), got %s", e.MaxExpiry, e.DefaultExpiry)
+	}
+
+	oneOf := func(key, got string, want ...string) {
+		if !slices.Contains(want, got) {
+			bad(key, "must be one of %s, got %q", strings.Join(want, ", "), got)
+		}
+	}
+	oneOf("signing", e.Signing, SigningRole, SigningUser)
+	oneOf("authMode", e.AuthMode, AuthNone, AuthAPIKey, AuthOIDC)
+	if e.IsProd() && e.AuthMode == AuthNone {
+		bad("authMode", "\"none\" is refused in prod: anyone on the internet could get upload and download URLs; use \"apikey\" or \"oidc\"")
+	}
+	if e.AuthMode == AuthOIDC {
+		if u, err := url.Parse(e.OIDCIssuer); e.OIDCIssuer == "" || err != nil || u.Scheme != "https" || u.Host == "" {
+			bad("oidcIssuer", "must be the issuer's https URL when authMode is oidc, got %q", e.OIDCIssuer)
+		}
+		if e.OIDCAudience == "" {
+			bad("oidcAudience", "must be set when authMode is oidc")
+		}
+	}
+	oneOf("compatOverwrite", e.CompatOverwrite, OverwriteAllow, OverwriteRefuse)
+
+	if e.DesiredCount < 1 || e.DesiredCount > MaxTasks {
+		bad("desiredCount", "must be between 1 and %d, got %d", MaxTasks, e.DesiredCount)
+	}
+	if e.MaxCount < e.DesiredCount || e.MaxCount > MaxTasks {
+		bad("maxCount", "must be between desiredCount (%d) and %d, got %d", e.DesiredCount, MaxTasks, e.MaxCount)
+	}
+	if mem, ok := fargateMemory[e.CPU]; !ok {
+		bad("cpu", "must be a Fargate CPU size (256, 512, 1024, 2048, 4096), got %d", e.CPU)
+	} else if !slices.Contains(mem, e.MemoryMiB) {
+		bad("memoryMiB", "must be one of %v with cpu %d, got %d", mem, e.CPU, e.MemoryMiB)
+	}
+
+	if e.CertificateArn != "" {
+		m := certRE.FindStringSubmatch(e.CertificateArn)
+		switch {
+		case m == nil:
+			bad("certificateArn", "must be an ACM certificate ARN, got %q", e.CertificateArn)
+		case e.Region != "" && m[1] != e.Region:
+			bad("certificateArn", "must be in the stack's region %s, got region %s", e.Region, m[1])
+		}
+		if e.DomainName == "" {
+			bad("domainName", "must be set when certificateArn is: the certificate names it and the URL output uses it")
+		}
+	}
+	if e.DomainName != "" && !hostRE.MatchString(e.DomainName) {
+		bad("domainName", "must be a lower-case DNS name such as signer.example.com, got %q", e.DomainName)
+	}
+
+	if e.NatGateways < 0 || e.NatGateways > 3 {
+		bad("natGateways", "must be between 0 (public subnets, cheapest) and 3, got %d", e.NatGateways)
+	}
+	if e.NoncurrentVersionExpiryDays < 1 || e.NoncurrentVersionExpiryDays > 3650 {
+		bad("noncurrentVersionExpiryDays", "must be between 1 and 3650, got %d", e.NoncurrentVersionExpiryDays)
+	}
+	if e.AccessLogExpiryDays < 1 || e.AccessLogExpiryDays > 3650 {
+		bad("accessLogExpiryDays", "must be between 1 and 3650, got %d", e.AccessLogExpiryDays)
+	}
+	if !slices.Contains(LogRetentionValues, e.LogRetentionDays) {
+		bad("logRetentionDays", "must be one of CloudWatch's values %v, got %d", LogRetentionValues, e.LogRetentionDays)
+	}
+	oneOf("encryption", e.Encryption, EncryptionS3, EncryptionKMS)
+	oneOf("removalPolicy", e.RemovalPolicy, RemovalRetain, RemovalDestroy)
+	if e.IsProd() && e.RemovalPolicy == RemovalDestroy {
+		bad("removalPolicy", "\"destroy\" is refused in prod: deleting the stack must not delete the uploads")
+	}
+	return errs
+}
+
+// checkOrigin accepts what S3 CORS and browsers agree on: scheme://host[:port]
+// with at most one "*" in the host, or "*" alone (not in prod).
+func checkOrigin(o string, prod bool) error {
+	if o == "*" {
+		if prod {
+			return fmt.Errorf("\"*\" is refused in prod: list the page origins")
+		}
+		return nil
+	}
+	if strings.Count(o, "*") > 1 {
+		return fmt.Errorf("at most one \"*\" is allowed, got %q", o)
+	}
+	u, err := url.Parse(strings.Replace(o, "*", "wildcard", 1))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("must be an origin such as https://app.example.com (scheme, host, optional port; no path or trailing slash), got %q", o)
+	}
+	if prod && u.Scheme != "https" {
+		return fmt.Errorf("must use https in prod, got %q", o)
+	}
+	return nil
+}
+
+// checkReferer accepts an aws:Referer pattern: an http(s) URL, "*" and "?"
+// allowed as IAM wildcards, no spaces.
+func checkReferer(r string) error {
+	if !(strings.HasPrefix(r, "https://") || strings.HasPrefix(r, "http://")) || len(r) <= len("https://") || strings.ContainsAny(r, " \t\n") {
+		return fmt.Errorf("must be a page URL pattern such as https://app.example.com/*, got %q", r)
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+package policy
+
+import (
+	"strconv"
+
+	"github.com/s3presign/s3presign/infra/config"
+)
+
+// Statement ids of the upload bucket's policy.
+const (
+	// SidDenyInsecureTransport refuses every request not made over TLS (what
+	// the CDK's enforceSSL renders, kept here so the local stack sees it too).
+	SidDenyInsecureTransport = "DenyInsecureTransport"
+	// SidDenyOldSignatures refuses presigned requests whose signature is older
+	// than the environment's maxExpiry, so no URL outlives the policy even if
+	// a signer is misconfigured.
+	SidDenyOldSignatures = "DenyPresignedOlderThanMaxExpiry"
+	// SidDenyForeignReferer refuses presigned GETs whose Referer is not one of
+	// the allowed pages (the original design's hot-link guard, issue 10).
+	SidDenyForeignReferer = "DenyPresignedGetWithoutAllowedReferer"
+)
+
+// Condition keys and values used by the statements.
+const (
+	// KeySecureTransport is true when the request came over TLS.
+	KeySecureTransport = "aws:SecureTransport"
+	// KeyAuthType is how the request was authenticated: REST-HEADER,
+	// REST-QUERY-STRING (presigned URL) or POST (browser form).
+	KeyAuthType = "s3:authType"
+	// KeySignatureAge is the age of the request's signature in milliseconds.
+	KeySignatureAge = "s3:signatureAge"
+	// KeyReferer is the request's Referer header, set by the client.
+	KeyReferer = "aws:Referer"
+	// KeyPrincipalArn is the ARN of the calling principal.
+	KeyPrincipalArn = "aws:PrincipalArn"
+	// AuthTypePresigned is s3:authType's value for presigned URLs.
+	AuthTypePresigned = "REST-QUERY-STRING"
+)
+
+// SignerActions are the only actions the signer's credentials (task role,
+// IAM user, local user) may perform, and only under the upload prefix:
+// PutObject covers PUT, POST-form, CreateMultipartUpload, UploadPart and
+// CompleteMultipartUpload; the two multipart actions let a signer list parts
+// to resume and abort an upload (issue 5).
+var SignerActions = []string{
+	"s3:AbortMultipartUpload",
+	"s3:GetObject",
+	"s3:ListMultipartUploadParts",
+	"s3:PutObject",
+}
+
+// ObjectsARN returns the ARN pattern of every object in the bucket.
+func ObjectsARN(bucketARN string) string { return bucketARN + "/*" }
+
+// PrefixARN returns the ARN pattern of every object under prefix.
+func PrefixARN(bucketARN, prefix string) string { return bucketARN + "/" + prefix + "*" }
+
+// BucketARN returns the ARN of a bucket by name in the aws partition (for
+// the local stack; the CDK passes its own ARN token instead).
+func BucketARN(name string) string { return "arn:aws:s3:::" + name }
+
+// BucketPolicy returns the upload bucket's policy for env. bucketARN may be a
+// CDK token. Statements, in order:
+//   - DenyInsecureTransport: s3:* over plain HTTP.
+//   - DenyPresignedOlderThanMaxExpiry: s3:* for presigned requests
+//     (s3:authType REST-QUERY-STRING) with s3:signatureAge > maxExpiry in ms.
+//   - DenyPresignedGetWithoutAllowedReferer, only when allowedReferers is not
+//     empty: s3:GetObject by anyone, presigned only, whose aws:Referer
+//     matches none of the pages, unless the caller's ARN matches one of
+//     exemptPrincipalArns. It stops other sites from embedding our download
+//     URLs; it is not authentication (clients choose their Referer, and
+//     privacy tools strip it).
+func BucketPolicy(env config.Environment, bucketARN string) Document {
+	resources := []string{bucketARN, ObjectsARN(bucketARN)}
+	doc := Document{Version: Version, Statement: []Statement{
+		{
+			Sid:       SidDenyInsecureTransport,
+			Effect:    Deny,
+			Principal: Everyone(),
+			Action:    []string{"s3:*"},
+			Resource:  resources,
+			Condition: Condition{"Bool": {KeySecureTransport: {"false"}}},
+		},
+		{
+			Sid:       SidDenyOldSignatures,
+			Effect:    Deny,
+			Principal: Everyone(),
+			Action:    []string{"s3:*"},
+			Resource:  resources,
+			Condition: Condition{
+				"NumericGreaterThan": {KeySignatureAge: {strconv.FormatInt(env.MaxExpiry.Milliseconds(), 10)}},
+				"StringEquals":       {KeyAuthType: {AuthTypePresigned}},
+			},
+		},
+	}}
+	if len(env.AllowedReferers) > 0 {
+		cond := Condition{
+			"StringNotLike": {KeyReferer: append([]string(nil), env.AllowedReferers...)},
+			"StringEquals":  {KeyAuthType: {AuthTypePresigned}},
+		}
+		if len(env.ExemptPrincipalArns) > 0 {
+			cond["ArnNotLike"] = map[string][]string{KeyPrincipalArn: append([]string(nil), env.ExemptPrincipalArns...)}
+		}
+		doc.Statement = append(doc.Statement, Statement{
+			Sid:       SidDenyForeignReferer,
+			Effect:    Deny,
+			Principal: Everyone(),
+			Action:    []string{"s3:GetObject"},
+			Resource:  []string{ObjectsARN(bucketARN)},
+			Condition: cond,
+		})
+	}
+	return doc
+}
+
+// SignerStatement is the signer's identity-policy statement: exactly
+// SignerActions on exactly bucket/<uploadPrefix>*, nothing on the bucket
+// itself and nothing elsewhere. The ECS task role, the optional IAM user and
+// the local stack's user all get this one statement.
+func SignerStatement(env config.Environment, bucketARN string) Statement {
+	return Statement{
+		Sid:      "SignerObjectsUnderUploadPrefix",
+		Effect:   Allow,
+		Action:   append([]string(nil), SignerActions...),
+		Resource: []string{PrefixARN(bucketARN, env.UploadPrefix)},
+	}
+}

@@ -1,0 +1,111 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/s3presign/s3presign/infra/config"
+)
+
+// SidAllowLocalSigner is the statement ForVersityGW adds for the local signer user.
+const SidAllowLocalSigner = "AllowLocalSigner"
+
+// Omission says what ForVersityGW left out of the deployed policy, and why.
+// The local stack prints each one at start-up.
+type Omission struct {
+	// Sid is the statement concerned.
+	Sid string
+	// What was left out: "statement" or "condition <key>".
+	What string
+	// Why it was left out.
+	Why string
+}
+
+// String renders the omission for a start-up log line.
+func (o Omission) String() string { return fmt.Sprintf("%s: %s left out: %s", o.Sid, o.What, o.Why) }
+
+// localRule says what to do with a condition key versitygw v1.8.0 cannot
+// evaluate like AWS does.
+type localRule struct {
+	dropStatement bool // the statement exists for this key: drop it whole
+	why           string
+}
+
+// localRules lists, by rule and not by statement, the condition keys that
+// cannot be applied to the local server as they are:
+//   - s3:signatureAge and s3:authType: versitygw refuses them (PutBucketPolicy
+//     answers 400 MalformedPolicy "Policy has an invalid condition key").
+//     A statement that needs s3:signatureAge is dropped. s3:authType is only
+//     a narrowing condition, so it is removed and the statement kept: locally
+//     the referer Deny then applies to every non-root request, header-signed
+//     SDK calls included, not only to presigned URLs.
+//   - aws:SecureTransport: the local server speaks plain HTTP, so the key is
+//     always false and a TLS-only Deny would refuse everything: dropped.
+//   - aws:PrincipalArn: versitygw does not fill it in when it evaluates a
+//     bucket policy, and local principals are access keys, not ARNs; the
+//     exemption could never match, so the condition is removed.
+//
+// A statement whose conditions would all be removed is dropped instead: a
+// Deny without conditions would refuse everything.
+var localRules = map[string]localRule{
+	KeySignatureAge:    {true, "versitygw v1.8.0 refuses the s3:signatureAge condition key (400 MalformedPolicy); URL lifetime is still enforced by X-Amz-Expires"},
+	KeySecureTransport: {true, "the local server speaks plain HTTP, so aws:SecureTransport is always false and this Deny would refuse every request"},
+	KeyAuthType:        {false, "versitygw v1.8.0 refuses the s3:authType condition key (400 MalformedPolicy); locally the statement applies to every non-root request, header-signed SDK calls included, not only to presigned URLs"},
+	KeyPrincipalArn:    {false, "versitygw does not fill aws:PrincipalArn in bucket-policy evaluation and local principals are access keys, so the exemption could never match"},
+}
+
+// ForVersityGW returns the bucket policy for env adapted to the local S3
+// server (versitygw v1.8.0) by the rules of localRules, plus an explicit
+// Allow of SignerActions under the upload prefix for signerPrincipal (the
+// local signer's access key id): once a bucket has a policy, versitygw stops
+// looking at bucket ownership, whereas AWS would still let the owner in.
+// It also returns every omission, in statement order, for the caller to print.
+func ForVersityGW(env config.Environment, bucketName, signerPrincipal string) (Document, []Omission) {
+	arn := BucketARN(bucketName)
+	doc, omissions := AdaptForVersityGW(BucketPolicy(env, arn))
+	grant := SignerStatement(env, arn)
+	grant.Sid = SidAllowLocalSigner
+	grant.Principal = &Principal{AWS: []string{signerPrincipal}}
+	doc.Statement = append(doc.Statement, grant)
+	return doc, omissions
+}
+
+// AdaptForVersityGW applies localRules to every statement of doc.
+func AdaptForVersityGW(doc Document) (Document, []Omission) {
+	out := Document{Version: doc.Version, Statement: []Statement{}}
+	var omissions []Omission
+	for _, st := range doc.Statement {
+		keys := st.Condition.Keys()
+		sort.Strings(keys)
+		keys = slices.Compact(keys)
+
+		var drop *Omission
+		for _, k := range keys {
+			if r, ok := localRules[k]; ok && r.dropStatement {
+				drop = &Omission{Sid: st.Sid, What: "statement", Why: r.why}
+				break
+			}
+		}
+		if drop != nil {
+			omissions = append(omissions, *drop)
+			continue
+		}
+
+		adapted := st
+		var removed []Omission
+		for _, k := range keys {
+			if r, ok := localRules[k]; ok {
+				adapted.Condition = adapted.Condition.without(k)
+				removed = append(removed, Omission{Sid: st.Sid, What: "condition " + k, Why: r.why})
+			}
+		}
+		if len(removed) > 0 && len(adapted.Condition) == 0 {
+			omissions = append(omissions, Omission{Sid: st.Sid, What: "statement", Why: "every condition it had is unsupported locally, and without conditions it would apply to every request"})
+			continue
+		}
+		omissions = append(omissions, removed...)
+		out.Statement = append(out.Statement, adapted)
+	}
+	return out, omissions
+}
