@@ -346,7 +346,7 @@ func TestLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []StackArtifact{
-			{ID: "Service", StackName: "s3presign-dev-service", TemplateFile: "Service.template.json"},
+			{ID: "Service", StackName: "s3presign-dev-service", TemplateFile: "Service.template.json", Account: "111111111111", Region: "eu-west-1"},
 			{ID: storage, StackName: storage, TemplateFile: storage + ".template.json"},
 		}
 		if !reflect.DeepEqual(got, want) {
@@ -360,6 +360,12 @@ func TestLoad(t *testing.T) {
 		}
 		if _, ok := s[storage]; !ok || len(s) != 1 {
 			t.Errorf("got stacks %v, want only %s", s, storage)
+		}
+	})
+	t.Run("a template wrapped in a JSON string", func(t *testing.T) {
+		tpl, err := ParseTemplate([]byte(`"{\"Resources\":{\"B\":{\"Type\":\"AWS::S3::Bucket\"}}}"`))
+		if err != nil || tpl.Resources["B"].Type != "AWS::S3::Bucket" {
+			t.Errorf("ParseTemplate = %+v, %v; want bucket B", tpl, err)
 		}
 	})
 	bad := []struct{ name, content, want string }{

@@ -1,6 +1,7 @@
 package changeguard
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,8 +30,17 @@ type Resource struct {
 // file name without ".template.json") to its template.
 type Stacks map[string]Template
 
-// ParseTemplate decodes a JSON CloudFormation template.
+// ParseTemplate decodes a JSON CloudFormation template. It also accepts the
+// template as a JSON string holding the JSON document, the form
+// `aws cloudformation get-template --query TemplateBody` can print.
 func ParseTemplate(data []byte) (Template, error) {
+	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '"' {
+		var inner string
+		if err := json.Unmarshal(trimmed, &inner); err != nil {
+			return Template{}, fmt.Errorf("decode template: %w", err)
+		}
+		data = []byte(inner)
+	}
 	var t Template
 	if err := json.Unmarshal(data, &t); err != nil {
 		return Template{}, fmt.Errorf("decode template: %w", err)
@@ -124,6 +134,9 @@ type StackArtifact struct {
 	StackName string
 	// TemplateFile is relative to the assembly directory.
 	TemplateFile string
+	// Account and Region come from the artifact's environment
+	// (aws://ACCOUNT/REGION); empty when the stack is environment-agnostic.
+	Account, Region string
 }
 
 // ListStacks returns the CloudFormation stacks of the cloud assembly in dir,
@@ -135,8 +148,9 @@ func ListStacks(dir string) ([]StackArtifact, error) {
 	}
 	var m struct {
 		Artifacts map[string]struct {
-			Type       string `json:"type"`
-			Properties struct {
+			Type        string `json:"type"`
+			Environment string `json:"environment"`
+			Properties  struct {
 				TemplateFile string `json:"templateFile"`
 				StackName    string `json:"stackName"`
 			} `json:"properties"`
@@ -154,7 +168,8 @@ func ListStacks(dir string) ([]StackArtifact, error) {
 		if name == "" {
 			name = id
 		}
-		out = append(out, StackArtifact{ID: id, StackName: name, TemplateFile: a.Properties.TemplateFile})
+		account, region := splitEnvironment(a.Environment)
+		out = append(out, StackArtifact{ID: id, StackName: name, TemplateFile: a.Properties.TemplateFile, Account: account, Region: region})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
@@ -180,4 +195,21 @@ func loadAssembly(dir string) (Stacks, error) {
 		stacks[a.ID] = t
 	}
 	return stacks, errors.Join(errs...)
+}
+
+// splitEnvironment parses aws://ACCOUNT/REGION; the CDK writes
+// unknown-account and unknown-region for environment-agnostic stacks.
+func splitEnvironment(env string) (account, region string) {
+	rest, ok := strings.CutPrefix(env, "aws://")
+	if !ok {
+		return "", ""
+	}
+	account, region, _ = strings.Cut(rest, "/")
+	if account == "unknown-account" {
+		account = ""
+	}
+	if region == "unknown-region" {
+		region = ""
+	}
+	return account, region
 }

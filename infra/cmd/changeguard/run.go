@@ -26,7 +26,7 @@ func run(_ context.Context, args []string, _ func(string) string, stdout, stderr
 	title := fs.String("title", "", "what is compared, shown in the headline (e.g. the environment)")
 	allow := fs.Bool("allow-stateful", false, "report stateful replacements and removals but exit 0 (the PR carries the allow label)")
 	allowedBy := fs.String("allowed-by", "label allow-stateful-change", "how -allow-stateful was granted, shown in the report")
-	listStacks := fs.String("list-stacks", "", "print \"<artifact-id> <stack-name>\" for each stack of this cloud assembly and exit")
+	listStacks := fs.String("list-stacks", "", "print \"<artifact-id> <stack-name> <account> <region>\" for each stack of this cloud assembly (\"-\" when environment-agnostic) and exit")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: changeguard -baseline PATH -template PATH [-format text|markdown] [-title T] [-allow-stateful]")
 		fmt.Fprintln(stderr, "       changeguard -list-stacks CLOUD_ASSEMBLY")
@@ -48,7 +48,7 @@ func run(_ context.Context, args []string, _ func(string) string, stdout, stderr
 			return err
 		}
 		for _, s := range stacks {
-			if _, err := fmt.Fprintf(stdout, "%s %s\n", s.ID, s.StackName); err != nil {
+			if _, err := fmt.Fprintf(stdout, "%s %s %s %s\n", s.ID, s.StackName, orDash(s.Account), orDash(s.Region)); err != nil {
 				return err
 			}
 		}
@@ -91,4 +91,11 @@ func run(_ context.Context, args []string, _ func(string) string, stdout, stderr
 		return errBlocked
 	}
 	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -54,7 +54,7 @@ func TestRun(t *testing.T) {
 			name:     "list stacks",
 			args:     []string{"-list-stacks", fixtures + "assembly"},
 			wantCode: 0,
-			wantOut:  []string{"Service s3presign-dev-service\ns3presign-dev-storage s3presign-dev-storage\n"},
+			wantOut:  []string{"Service s3presign-dev-service 111111111111 eu-west-1\ns3presign-dev-storage s3presign-dev-storage - -\n"},
 		},
 		{
 			name:     "every usage problem is reported at once",
