@@ -5,54 +5,42 @@ import "strings"
 const upperHex = "0123456789ABCDEF"
 
 // unreserved marks the RFC 3986 unreserved characters, the only bytes SigV4
-// leaves unescaped (A-Z a-z 0-9 - . _ ~).
-var unreserved = func() (t [256]bool) {
+// leaves unescaped in query names and values (A-Z a-z 0-9 - . _ ~);
+// pathSafe adds '/', which S3 object paths keep.
+var unreserved, pathSafe = func() (q, p [256]bool) {
 	for c := 0; c < 256; c++ {
-		t[c] = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
+		q[c] = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
 			c == '-' || c == '.' || c == '_' || c == '~'
+		p[c] = q[c] || c == '/'
 	}
-	return t
+	return q, p
 }()
 
 // appendQueryEscape appends s escaped as a SigV4 query name or value: every
 // byte outside the unreserved set becomes %XX (upper-case hex), a space %20.
 func appendQueryEscape(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved[c] {
-			dst = append(dst, c)
-		} else {
-			dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
-		}
-	}
-	return dst
+	return appendEscape(dst, s, &unreserved)
 }
 
 // appendPathEscape appends an object key escaped for the URL path, which is
 // also S3's canonical URI (S3 does not escape twice): like a query value, but
 // '/' is kept.
 func appendPathEscape(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved[c] || c == '/' {
-			dst = append(dst, c)
-		} else {
-			dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
-		}
-	}
-	return dst
+	return appendEscape(dst, s, &pathSafe)
 }
 
-// escapedLen is the length appendQueryEscape (path false) or appendPathEscape
-// (path true) produces for s.
-func escapedLen(s string, path bool) int {
-	n := len(s)
+// appendEscape copies runs of safe bytes in one append each and escapes the
+// others as %XX.
+func appendEscape(dst []byte, s string, safe *[256]bool) []byte {
+	start := 0
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; !unreserved[c] && !(path && c == '/') {
-			n += 2
+		if c := s[i]; !safe[c] {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+			start = i + 1
 		}
 	}
-	return n
+	return append(dst, s[start:]...)
 }
 
 // appendHeaderValue appends the canonical form of a header value: surrounding
@@ -60,6 +48,9 @@ func escapedLen(s string, path bool) int {
 // SDK's signer does.
 func appendHeaderValue(dst []byte, v string) []byte {
 	v = strings.TrimSpace(v)
+	if !strings.Contains(v, "  ") {
+		return append(dst, v...)
+	}
 	space := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]

@@ -3,6 +3,8 @@ package presign
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding"
+	"hash"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,18 +27,34 @@ type signingKey struct {
 	secret      string
 	date        [8]byte // yyyymmdd (UTC)
 
-	scope       string // yyyymmdd/region/s3/aws4_request
-	credentialQ string // accessKeyID/scope, query-encoded
+	token string // session token, or ""
 
-	ipad, opad [sha256.BlockSize]byte // HMAC pads of the derived key
+	scope string // yyyymmdd/region/s3/aws4_request
+	// queryPrefix is the canonical query from X-Amz-Algorithm up to the
+	// value of X-Amz-Date; tokenParam is "&X-Amz-Security-Token=<escaped>",
+	// or empty without a token.
+	queryPrefix, tokenParam string
+
+	// inner and outer are SHA-256 states after absorbing the HMAC ipad and
+	// opad blocks of the derived key, so each HMAC hashes only its message.
+	inner, outer []byte
+}
+
+// stateHash is a SHA-256 hash whose state can be restored.
+type stateHash interface {
+	hash.Hash
+	encoding.BinaryUnmarshaler
 }
 
 // signingKey returns the cached key for the credentials and day, deriving and
 // caching a new one when either changed. One entry is kept: a signer uses one
 // set of credentials at a time, so a day change or a credentials rotation
-// costs one derivation (four HMACs) and every other call none.
+// costs one derivation (four HMACs) and every other call none. Comparing the
+// strings is cheap: credentials handed out by one aws.CredentialsCache share
+// their backing memory, which the comparison checks first.
 func (p *Presigner) signingKey(c aws.Credentials, date [8]byte) *signingKey {
-	if k := p.key.Load(); k != nil && k.date == date && k.accessKeyID == c.AccessKeyID && k.secret == c.SecretAccessKey {
+	if k := p.key.Load(); k != nil && k.date == date && k.accessKeyID == c.AccessKeyID &&
+		k.secret == c.SecretAccessKey && k.token == c.SessionToken {
 		return k
 	}
 	k := deriveSigningKey(c, date, p.region)
@@ -58,30 +76,55 @@ func deriveSigningKey(c aws.Credentials, date [8]byte, region string) *signingKe
 	k := &signingKey{
 		accessKeyID: c.AccessKeyID,
 		secret:      c.SecretAccessKey,
+		token:       c.SessionToken,
 		date:        date,
 		scope:       string(date[:]) + "/" + region + "/" + service + "/aws4_request",
 	}
-	k.credentialQ = string(appendQueryEscape(nil, c.AccessKeyID+"/"+k.scope))
-	for i := range k.ipad {
-		var b byte
-		if i < len(kSigning) {
-			b = kSigning[i]
-		}
-		k.ipad[i] = b ^ 0x36
-		k.opad[i] = b ^ 0x5c
+	q := appendQueryEscape([]byte("X-Amz-Algorithm="+algorithm+"&X-Amz-Credential="), c.AccessKeyID+"/"+k.scope)
+	k.queryPrefix = string(append(q, "&X-Amz-Date="...))
+	if c.SessionToken != "" {
+		k.tokenParam = string(appendQueryEscape([]byte("&X-Amz-Security-Token="), c.SessionToken))
 	}
+	var ipad, opad [sha256.BlockSize]byte
+	copy(ipad[:], kSigning)
+	copy(opad[:], kSigning)
+	for i := range ipad {
+		ipad[i] ^= 0x36
+		opad[i] ^= 0x5c
+	}
+	k.inner = midstate(ipad[:])
+	k.outer = midstate(opad[:])
 	return k
 }
 
-// hmac returns HMAC-SHA256(key, msg) where buf holds the key's ipad
-// block followed by msg (buf[:64] is overwritten). It allocates nothing.
-func (k *signingKey) hmac(buf []byte) [sha256.Size]byte {
-	copy(buf, k.ipad[:])
-	inner := sha256.Sum256(buf)
-	var outer [sha256.BlockSize + sha256.Size]byte
-	copy(outer[:], k.opad[:])
-	copy(outer[sha256.BlockSize:], inner[:])
-	return sha256.Sum256(outer[:])
+// midstate returns the marshalled SHA-256 state after hashing one block.
+func midstate(block []byte) []byte {
+	h := sha256.New()
+	h.Write(block)
+	st, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		panic("presign: sha256 state cannot be marshalled: " + err.Error()) // the standard library always can
+	}
+	return st
+}
+
+// hmac writes HMAC-SHA256(key, msg) to sum, using h (a SHA-256 hash) as
+// working state. It allocates nothing when sum is not on the stack (an
+// interface call makes its argument escape).
+func (k *signingKey) hmac(h stateHash, msg []byte, sum *[sha256.Size]byte) {
+	restore(h, k.inner)
+	h.Write(msg)
+	h.Sum(sum[:0])
+	restore(h, k.outer)
+	h.Write(sum[:])
+	h.Sum(sum[:0])
+}
+
+// restore sets h to a state made by midstate.
+func restore(h stateHash, state []byte) {
+	if err := h.UnmarshalBinary(state); err != nil {
+		panic("presign: sha256 state cannot be restored: " + err.Error()) // it came from the same implementation
+	}
 }
 
 // amzDate formats t in UTC as yyyymmddThhmmssZ. ok is false for years

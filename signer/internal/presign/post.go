@@ -116,11 +116,14 @@ func (p *Presigner) PresignPost(creds aws.Credentials, now time.Time, in PostInp
 	}
 	doc = append(doc, "]}"...)
 
-	// The string to sign is the base64 policy, after room for the ipad block.
-	buf := make([]byte, sha256.BlockSize+base64.StdEncoding.EncodedLen(len(doc)))
-	base64.StdEncoding.Encode(buf[sha256.BlockSize:], doc)
-	policy := string(buf[sha256.BlockSize:])
-	sig := k.hmac(buf)
+	// The string to sign is the base64 policy.
+	buf := make([]byte, base64.StdEncoding.EncodedLen(len(doc)))
+	base64.StdEncoding.Encode(buf, doc)
+	policy := string(buf)
+	s := p.pool.Get().(*scratch)
+	k.hmac(s.h, buf, &s.sum)
+	signature := hex.EncodeToString(s.sum[:])
+	p.putScratch(s)
 
 	fields = make(map[string]string, 9)
 	fields[FieldKey] = in.Key
@@ -129,7 +132,7 @@ func (p *Presigner) PresignPost(creds aws.Credentials, now time.Time, in PostInp
 	fields[FieldAlgorithm] = algorithm
 	fields[FieldCredential] = credential
 	fields[FieldDate] = string(date[:])
-	fields[FieldSignature] = hex.EncodeToString(sig[:])
+	fields[FieldSignature] = signature
 	if creds.SessionToken != "" {
 		fields[FieldSecurityToken] = creds.SessionToken
 	}

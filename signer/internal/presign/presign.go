@@ -10,6 +10,7 @@
 package presign
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/url"
@@ -129,7 +130,7 @@ func New(t Target) (*Presigner, error) {
 	}
 	p.origin = u.Scheme + "://" + host
 	p.host = stripDefaultPort(u.Scheme, host)
-	p.pool.New = func() any { return new(scratch) }
+	p.pool.New = func() any { return &scratch{h: sha256.New().(stateHash)} }
 	return p, nil
 }
 

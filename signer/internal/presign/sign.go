@@ -16,11 +16,13 @@ import (
 // scratch is the per-call working memory, pooled so that a presign allocates
 // only the returned string.
 type scratch struct {
-	buf []byte  // canonical request
-	sts []byte  // HMAC ipad block + string to sign
-	enc []byte  // escaped query names and values
-	qs  []qspan // query parameters, as spans of enc
-	hs  []int   // signed headers as indexes into Request.Headers; -1 is host
+	h   stateHash         // SHA-256
+	sum [sha256.Size]byte // digest output
+	buf []byte            // canonical request
+	sts []byte            // string to sign
+	enc []byte            // escaped query names and values
+	qs  []qspan           // query parameters, as spans of enc
+	hs  []int             // signed headers as indexes into Request.Headers; -1 is host
 }
 
 // qspan locates one escaped query parameter in scratch.enc.
@@ -37,23 +39,18 @@ func (p *Presigner) putScratch(s *scratch) {
 	p.pool.Put(s)
 }
 
-// forbiddenHeaders cannot be signed headers of a presigned URL: host is
-// always signed by Presign itself, the others are dropped or rewritten on the
-// way (the SDK never signs them) or belong in the query string.
-var forbiddenHeaders = map[string]bool{
-	"host":                 true,
-	"authorization":        true,
-	"user-agent":           true,
-	"expect":               true,
-	"transfer-encoding":    true,
-	"x-amzn-trace-id":      true,
-	"x-amz-algorithm":      true,
-	"x-amz-credential":     true,
-	"x-amz-date":           true,
-	"x-amz-expires":        true,
-	"x-amz-security-token": true,
-	"x-amz-signature":      true,
-	"x-amz-signedheaders":  true,
+// forbiddenHeader reports headers that cannot be signed headers of a
+// presigned URL: host is always signed by Presign itself, the others are
+// dropped or rewritten on the way (the SDK never signs them) or belong in the
+// query string.
+func forbiddenHeader(name string) bool {
+	switch name {
+	case "host", "authorization", "user-agent", "expect", "transfer-encoding", "x-amzn-trace-id",
+		"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-expires",
+		"x-amz-security-token", "x-amz-signature", "x-amz-signedheaders":
+		return true
+	}
+	return false
 }
 
 // Presign returns a SigV4 query-string presigned URL for r, signed with creds
@@ -82,7 +79,7 @@ func (p *Presigner) Presign(creds aws.Credentials, now time.Time, r Request) (st
 	k := p.signingKey(creds, [8]byte(date[:8]))
 
 	s := p.pool.Get().(*scratch)
-	u, err := p.presign(s, k, creds.SessionToken, &date, exp, &r)
+	u, err := p.presign(s, k, &date, exp, &r)
 	p.putScratch(s)
 	return u, err
 }
@@ -99,7 +96,7 @@ func checkKey(key string) error {
 	return nil
 }
 
-func (p *Presigner) presign(s *scratch, k *signingKey, token string, date *[16]byte, exp int64, r *Request) (string, error) {
+func (p *Presigner) presign(s *scratch, k *signingKey, date *[16]byte, exp int64, r *Request) (string, error) {
 	// Signed headers, sorted by name; host is index -1.
 	name := func(i int) string {
 		if i < 0 {
@@ -113,7 +110,7 @@ func (p *Presigner) presign(s *scratch, k *signingKey, token string, date *[16]b
 		switch {
 		case !validHeaderName(h.Name):
 			return "", fmt.Errorf("%w: header name %q is not a lower-case token (a-z 0-9 - _ .)", ErrInvalidRequest, h.Name)
-		case forbiddenHeaders[h.Name]:
+		case forbiddenHeader(h.Name):
 			return "", fmt.Errorf("%w: header %q cannot be a signed header of a presigned URL", ErrInvalidRequest, h.Name)
 		case hasCTL(h.Value):
 			return "", fmt.Errorf("%w: header %q value has control characters", ErrInvalidRequest, h.Name)
@@ -132,23 +129,11 @@ func (p *Presigner) presign(s *scratch, k *signingKey, token string, date *[16]b
 	}
 	s.hs = hs
 
-	// Query parameters, escaped, then sorted by escaped name and value as
-	// SigV4 requires ("the sorting occurs after encoding").
+	// Caller query parameters, escaped, then sorted by escaped name and value
+	// as SigV4 requires ("the sorting occurs after encoding"). None starts
+	// with X-Amz-, so each sorts wholly before or after the block of X-Amz-*
+	// authentication parameters, which is already in order.
 	enc, qs := s.enc[:0], s.qs[:0]
-	add := func(k0 int, value string, escape bool) {
-		k1 := len(enc)
-		if escape {
-			enc = appendQueryEscape(enc, value)
-		} else {
-			enc = append(enc, value...)
-		}
-		qs = append(qs, qspan{k0, k1, k1, len(enc)})
-	}
-	addFixed := func(name, value string, escape bool) {
-		k0 := len(enc)
-		enc = append(enc, name...)
-		add(k0, value, escape)
-	}
 	for _, q := range r.Query {
 		if q.Name == "" {
 			return "", fmt.Errorf("%w: query parameter with empty name", ErrInvalidRequest)
@@ -158,34 +143,10 @@ func (p *Presigner) presign(s *scratch, k *signingKey, token string, date *[16]b
 		}
 		k0 := len(enc)
 		enc = appendQueryEscape(enc, q.Name)
-		add(k0, q.Value, true)
+		k1 := len(enc)
+		enc = appendQueryEscape(enc, q.Value)
+		qs = append(qs, qspan{k0, k1, k1, len(enc)})
 	}
-	addFixed("X-Amz-Algorithm", algorithm, false)
-	addFixed("X-Amz-Credential", k.credentialQ, false)
-	k0 := len(enc)
-	enc = append(enc, "X-Amz-Date"...)
-	k1 := len(enc)
-	enc = append(enc, date[:]...)
-	qs = append(qs, qspan{k0, k1, k1, len(enc)})
-	k0 = len(enc)
-	enc = append(enc, "X-Amz-Expires"...)
-	k1 = len(enc)
-	enc = strconv.AppendInt(enc, exp, 10)
-	qs = append(qs, qspan{k0, k1, k1, len(enc)})
-	if token != "" {
-		addFixed("X-Amz-Security-Token", token, true)
-	}
-	// Header names are unreserved characters, so only ';' needs escaping.
-	k0 = len(enc)
-	enc = append(enc, "X-Amz-SignedHeaders"...)
-	k1 = len(enc)
-	for j, i := range hs {
-		if j > 0 {
-			enc = append(enc, "%3B"...)
-		}
-		enc = append(enc, name(i)...)
-	}
-	qs = append(qs, qspan{k0, k1, k1, len(enc)})
 	for i := 1; i < len(qs); i++ {
 		for j := i; j > 0 && qless(enc, qs[j], qs[j-1]); j-- {
 			qs[j], qs[j-1] = qs[j-1], qs[j]
@@ -197,6 +158,23 @@ func (p *Presigner) presign(s *scratch, k *signingKey, token string, date *[16]b
 		}
 	}
 	s.enc, s.qs = enc, qs
+	// before is the number of caller parameters that sort before X-Amz-*.
+	before := 0
+	for before < len(qs) && string(enc[qs[before].k0:qs[before].k1]) < "X-Amz-" {
+		before++
+	}
+	appendParams := func(buf []byte, qs []qspan, first bool) []byte {
+		for _, q := range qs {
+			if !first {
+				buf = append(buf, '&')
+			}
+			first = false
+			buf = append(buf, enc[q.k0:q.k1]...)
+			buf = append(buf, '=')
+			buf = append(buf, enc[q.v0:q.v1]...)
+		}
+		return buf
+	}
 
 	// Canonical request. Its path and query are also the URL's.
 	buf := append(s.buf[:0], r.Method...)
@@ -207,14 +185,24 @@ func (p *Presigner) presign(s *scratch, k *signingKey, token string, date *[16]b
 	pathEnd := len(buf)
 	buf = append(buf, '\n')
 	queryStart := len(buf)
-	for i, q := range qs {
-		if i > 0 {
-			buf = append(buf, '&')
-		}
-		buf = append(buf, enc[q.k0:q.k1]...)
-		buf = append(buf, '=')
-		buf = append(buf, enc[q.v0:q.v1]...)
+	buf = appendParams(buf, qs[:before], true)
+	if before > 0 {
+		buf = append(buf, '&')
 	}
+	buf = append(buf, k.queryPrefix...) // X-Amz-Algorithm=...&X-Amz-Credential=...&X-Amz-Date=
+	buf = append(buf, date[:]...)
+	buf = append(buf, "&X-Amz-Expires="...)
+	buf = strconv.AppendInt(buf, exp, 10)
+	buf = append(buf, k.tokenParam...) // &X-Amz-Security-Token=..., or nothing
+	// Header names are unreserved characters, so only ';' needs escaping.
+	buf = append(buf, "&X-Amz-SignedHeaders="...)
+	for j, i := range hs {
+		if j > 0 {
+			buf = append(buf, "%3B"...)
+		}
+		buf = append(buf, name(i)...)
+	}
+	buf = appendParams(buf, qs[before:], false)
 	queryEnd := len(buf)
 	buf = append(buf, '\n')
 	for _, i := range hs {
@@ -237,18 +225,21 @@ func (p *Presigner) presign(s *scratch, k *signingKey, token string, date *[16]b
 	buf = append(buf, '\n')
 	buf = append(buf, unsignedPayload...)
 	s.buf = buf
-	crHash := sha256.Sum256(buf)
+	h := s.h
+	h.Reset()
+	h.Write(buf)
+	crHash := &s.sum
+	h.Sum(crHash[:0])
 
-	// String to sign, after room for the HMAC ipad block.
-	sts := append(s.sts[:0], k.ipad[:]...)
-	sts = append(sts, algorithm+"\n"...)
+	sts := append(s.sts[:0], algorithm+"\n"...)
 	sts = append(sts, date[:]...)
 	sts = append(sts, '\n')
 	sts = append(sts, k.scope...)
 	sts = append(sts, '\n')
 	sts = hex.AppendEncode(sts, crHash[:])
 	s.sts = sts
-	sig := k.hmac(sts)
+	sig := &s.sum
+	k.hmac(h, sts, sig)
 	var sigHex [2 * sha256.Size]byte
 	hex.Encode(sigHex[:], sig[:])
 
