@@ -1,0 +1,64 @@
+package auth
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
+)
+
+// Authenticator establishes who sent a request. Refusals are *Error values
+// (see Kind); any other error is a bug and should be treated as internal.
+type Authenticator interface {
+	Authenticate(r *http.Request) (Caller, error)
+}
+
+// Settings selects and configures an Authenticator.
+type Settings struct {
+	Mode authconfig.Mode
+	// Environment is the deployment environment; mode none is refused in prod.
+	Environment string
+	// Realm is named in WWW-Authenticate challenges (default DefaultRealm).
+	Realm string
+	// APIKeys holds the hash lines for mode apikey (see authconfig.KeyLine).
+	APIKeys string
+	// OIDC configures mode oidc. Its Realm defaults to Settings.Realm.
+	OIDC OIDCConfig
+}
+
+// New returns the Authenticator for s.Mode: *None, *APIKeys or *OIDC.
+func New(s Settings) (Authenticator, error) {
+	if err := authconfig.CheckMode(s.Mode, s.Environment); err != nil {
+		return nil, err
+	}
+	switch s.Mode {
+	case authconfig.ModeNone:
+		return NewNone(s.Environment)
+	case authconfig.ModeAPIKey:
+		return NewAPIKeys(s.APIKeys, s.Realm)
+	case authconfig.ModeOIDC:
+		c := s.OIDC
+		if c.Realm == "" {
+			c.Realm = s.Realm
+		}
+		return NewOIDC(c)
+	default:
+		return nil, fmt.Errorf("unknown authentication mode %q: want one of none, apikey, oidc", s.Mode)
+	}
+}
+
+// None is mode none: every request is the anonymous caller. It exists for
+// local development and tests, and is refused in prod.
+type None struct{}
+
+// NewNone returns the mode-none authenticator, or an error when environment
+// is prod.
+func NewNone(environment string) (*None, error) {
+	if err := authconfig.CheckMode(authconfig.ModeNone, environment); err != nil {
+		return nil, err
+	}
+	return &None{}, nil
+}
+
+// Authenticate returns the anonymous caller.
+func (*None) Authenticate(*http.Request) (Caller, error) { return Caller{}, nil }

@@ -1,0 +1,98 @@
+package auth
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Kind classifies a refusal. Its values are the API's error codes, so the
+// API's one code-to-status mapping decides the status:
+// unauthorized 401, forbidden 403, rate_limited 429, unavailable 503.
+type Kind string
+
+// The kinds of refusal.
+const (
+	// KindUnauthorized: no credentials, or credentials that are not valid.
+	KindUnauthorized Kind = "unauthorized"
+	// KindForbidden: valid credentials whose identity cannot use the signer
+	// (e.g. a subject that is not a safe caller name).
+	KindForbidden Kind = "forbidden"
+	// KindRateLimited: the caller's or client IP's bucket is empty.
+	KindRateLimited Kind = "rate_limited"
+	// KindUnavailable: the credentials cannot be checked now, e.g. the token's
+	// key is unknown and the issuer's JWKS cannot be fetched.
+	KindUnavailable Kind = "unavailable"
+)
+
+// Error is a classified refusal. Message is safe to show the client; Err is
+// the cause, for logs. Neither ever holds a token, key or signature.
+type Error struct {
+	Kind    Kind
+	Message string
+	// Challenge is the WWW-Authenticate value to send (unauthorized only).
+	Challenge string
+	// RetryAfter, when positive, is sent as Retry-After in whole seconds,
+	// rounded up.
+	RetryAfter time.Duration
+	Err        error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	s := string(e.Kind) + ": " + e.Message
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf returns the kind of the first *Error in err's chain, or "" if there
+// is none (the API should then treat err as internal).
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return ""
+}
+
+// MessageOf returns the client-safe message of the first *Error in err's
+// chain, or "" if there is none.
+func MessageOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return ""
+}
+
+// SetHeaders sets the response headers that err's refusal calls for:
+// WWW-Authenticate for unauthorized, Retry-After for rate_limited and
+// unavailable. It does nothing for other errors. Call it before WriteHeader.
+func SetHeaders(h http.Header, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		return
+	}
+	if e.Challenge != "" {
+		h.Set("WWW-Authenticate", e.Challenge)
+	}
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.FormatInt(RetryAfterSeconds(e.RetryAfter), 10))
+	}
+}
+
+// RetryAfterSeconds rounds d up to whole seconds, at least 1.
+func RetryAfterSeconds(d time.Duration) int64 {
+	s := int64(math.Ceil(d.Seconds()))
+	if s < 1 {
+		s = 1
+	}
+	return s
+}
