@@ -40,6 +40,15 @@ $(CDK): $(CDK_CLI_DIR)/package.json $(CDK_CLI_DIR)/package-lock.json
 	npm ci --prefix $(CDK_CLI_DIR) --no-audit --no-fund --loglevel=error
 	@touch $(CDK)
 
+# apt-get needs root; use sudo when we are not.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: browser
+browser: ## Install headless Chromium (Debian package) when missing; the browser tests need it
+	@command -v chromium >/dev/null || { \
+	  echo ">> installing chromium with apt-get (first time: about a minute)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
 .PHONY: modules
 modules: ## Download Go modules (first time: ~450 MB for the CDK)
 	@echo ">> downloading Go modules (first time: about 450 MB, 1-2 minutes)"
@@ -48,7 +57,7 @@ modules: ## Download Go modules (first time: ~450 MB for the CDK)
 	go mod download -C infra/tools
 
 .PHONY: tools
-tools: $(BIN)/versitygw $(CDK) ## Build or install every tool the tests need
+tools: $(BIN)/versitygw $(CDK) browser ## Build or install every tool the tests need
 
 ## ---- build and run -----------------------------------------------------------
 
