@@ -69,10 +69,11 @@ build: ## Build the signer binary into .bin/signer
 ## ---- checks ------------------------------------------------------------------
 
 .PHONY: lint
-lint: ## gofmt, go vet on every module
+lint: $(BIN)/actionlint ## gofmt, go vet on every module, actionlint on the workflows
 	@test -z "$$(gofmt -l infra signer)" || { gofmt -l infra signer; echo "gofmt: files above need formatting"; exit 1; }
 	go vet ./...
 	go vet -C signer ./...
+	$(BIN)/actionlint .github/workflows/*.yml
 
 .PHONY: test
 test: modules tools lint ## Run every test (the CI entry point)
@@ -84,3 +85,51 @@ test: modules tools lint ## Run every test (the CI entry point)
 .PHONY: synth
 synth: $(CDK) ## Synthesize the CloudFormation templates for ENV offline (make synth ENV=prod)
 	$(CDK) synth --no-notices -c env=$(ENV) --quiet
+
+## ---- change guard and bootstrap (issue 9) -------------------------------------
+
+# changeguard fails when ENV's synth would replace or remove a stateful resource
+# (S3 bucket, KMS key, Secrets Manager secret). SYNTH=0 reuses cdk.out from an
+# earlier `make synth ENV=…`; GUARD_FORMAT=markdown for PR comments;
+# GUARD_FLAGS=-allow-stateful reports without failing; GUARD_BASE=<git ref>
+# compares with that ref's golden templates instead of the working tree's.
+GOLDEN_DIR = infra/testdata/$(ENV)
+GUARD_FORMAT ?= text
+GUARD_FLAGS ?=
+GUARD_BASE ?=
+SYNTH ?= 1
+GUARD_SYNTH := $(if $(filter 0,$(SYNTH)),,synth)
+GUARD_DIR := $(CURDIR)/.artifacts/guard
+CHANGEGUARD := go run ./infra/cmd/changeguard
+
+.PHONY: guard
+guard: $(GUARD_SYNTH) ## Offline: fail if ENV's synth replaces/removes a bucket, KMS key or secret vs the golden templates
+	@base=$(GOLDEN_DIR); \
+	if [ -n "$(GUARD_BASE)" ]; then \
+	  base=$(GUARD_DIR)/$(ENV)-base; rm -rf "$$base"; mkdir -p "$$base"; \
+	  if git cat-file -e "$(GUARD_BASE):$(GOLDEN_DIR)" 2>/dev/null; then \
+	    git archive "$(GUARD_BASE)" "$(GOLDEN_DIR)" | tar -x -C "$$base" --strip-components=$(words $(subst /, ,$(GOLDEN_DIR))); \
+	  else echo "guard: $(GUARD_BASE) has no $(GOLDEN_DIR); every resource counts as new" >&2; fi; \
+	elif [ ! -d "$$base" ]; then echo "guard: no golden templates in $(GOLDEN_DIR)" >&2; exit 2; fi; \
+	$(CHANGEGUARD) -baseline "$$base" -template cdk.out -title "$(ENV)" -format $(GUARD_FORMAT) $(GUARD_FLAGS)
+
+.PHONY: guard-live
+guard-live: $(GUARD_SYNTH) ## Fail if ENV's synth replaces/removes a bucket, KMS key or secret vs the deployed stacks (needs AWS credentials)
+	@rm -rf $(GUARD_DIR)/$(ENV)-deployed
+	@$(CHANGEGUARD) -list-stacks cdk.out | infra/cmd/changeguard/fetch-deployed.sh $(GUARD_DIR)/$(ENV)-deployed
+	@$(CHANGEGUARD) -baseline $(GUARD_DIR)/$(ENV)-deployed -template cdk.out -title "$(ENV) vs deployed" -format $(GUARD_FORMAT) $(GUARD_FLAGS)
+
+BOOTSTRAP_OUT := $(CURDIR)/.artifacts/bootstrap.out
+
+# Checked before anything is installed or synthesized.
+.PHONY: bootstrap-credentials
+bootstrap-credentials:
+	@command -v aws >/dev/null && aws sts get-caller-identity >/dev/null 2>&1 || { \
+	  echo "make bootstrap: no usable AWS credentials (or no aws CLI)."; \
+	  echo "  Run it once per environment with administrator credentials for that account, e.g."; \
+	  echo "  AWS_PROFILE=<admin-profile> AWS_REGION=<region> make bootstrap ENV=$(ENV)"; exit 1; }
+
+.PHONY: bootstrap
+bootstrap: bootstrap-credentials $(CDK) ## Once per account: cdk bootstrap, then the GitHub OIDC provider and ENV's deploy + diff roles (needs AWS admin credentials)
+	$(CDK) bootstrap --no-notices -c env=$(ENV)
+	$(CDK) --app "go run ./infra/cmd/bootstrap" --output $(BOOTSTRAP_OUT) deploy --all --no-notices -c env=$(ENV) --require-approval broadening
