@@ -48,6 +48,9 @@ func (e *Error) Error() string {
 	return e.Message + ": " + e.Err.Error()
 }
 
+// PublicMessage returns the message without the cause.
+func (e *Error) PublicMessage() string { return e.Message }
+
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 

@@ -1,0 +1,90 @@
+// Package api is the signer's HTTP interface: JSON in and out, every route
+// listed in routes.go, handlers built from their dependencies, and one
+// function (Status) that maps error codes to HTTP statuses.
+//
+// A request takes a short path: decode, validate, build the key, presign,
+// encode. No network call is made on it (credentials come from a cache), and
+// nothing is logged that holds a URL, signature or token.
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/creds"
+	"github.com/s3presign/s3presign/signer/internal/objectkey"
+	"github.com/s3presign/s3presign/signer/internal/presign"
+	"github.com/s3presign/s3presign/signer/internal/rules"
+)
+
+// Deps are everything the handlers need. The first five are required.
+type Deps struct {
+	// Presigner signs URLs for the bucket.
+	Presigner *presign.Presigner
+	// Creds hands out the signing credentials.
+	Creds *creds.Source
+	// Clock is the signing time source (time.Now in production).
+	Clock func() time.Time
+	// Rules are the upload rules and limits.
+	Rules *rules.Rules
+	// Keys builds object keys under the configured prefix.
+	Keys *objectkey.Builder
+	// Logger receives the access log and errors; nil discards them.
+	Logger *slog.Logger
+
+	// CORSOrigins are the page origins allowed to call the signer.
+	CORSOrigins []string
+	// Compat serves the original server's GET routes.
+	Compat bool
+	// CompatRefuseOverwrite makes compat upload URLs sign If-None-Match: *.
+	CompatRefuseOverwrite bool
+
+	// Authenticate, when set, wraps every URL-issuing route (not the health
+	// routes); it answers unauthenticated requests itself.
+	Authenticate func(http.Handler) http.Handler
+	// Caller, when set, names the authenticated caller of a request; keys
+	// then live under prefix + caller + "/". An empty name means none.
+	Caller func(*http.Request) string
+}
+
+// New returns the signer's HTTP handler, middleware included.
+func New(d Deps) (http.Handler, error) {
+	var errs []error
+	if d.Presigner == nil {
+		errs = append(errs, errors.New("api: Presigner is required"))
+	}
+	if d.Creds == nil {
+		errs = append(errs, errors.New("api: Creds is required"))
+	}
+	if d.Clock == nil {
+		errs = append(errs, errors.New("api: Clock is required"))
+	}
+	if d.Rules == nil {
+		errs = append(errs, errors.New("api: Rules is required"))
+	}
+	if d.Keys == nil {
+		errs = append(errs, errors.New("api: Keys is required"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Authenticate == nil {
+		d.Authenticate = func(h http.Handler) http.Handler { return h }
+	}
+	if d.Caller == nil {
+		d.Caller = func(*http.Request) string { return "" }
+	}
+	mux := http.NewServeMux()
+	addRoutes(mux, &d)
+	var h http.Handler = jsonMux(mux)
+	h = limitBody(MaxBodyBytes)(h)
+	h = cors(d.CORSOrigins)(h)
+	h = recoverPanics(d.Logger)(h)
+	h = observe(d.Logger)(h)
+	return h, nil
+}

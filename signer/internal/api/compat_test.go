@@ -1,0 +1,113 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+func TestCompatUpload(t *testing.T) {
+	tests := []struct {
+		name    string
+		query   string
+		refuse  bool
+		status  int
+		code    string
+		key     string
+		signed  string
+		headers *compatHeaders
+	}{
+		{name: "original contract", query: "fileName=demo-image&extension=png&mediaType=image", status: 200,
+			key: "uploads/demo-image.png", signed: "content-type;host"},
+		{name: "full media type", query: "fileName=doc&extension=pdf&mediaType=application/pdf", status: 200,
+			key: "uploads/doc.pdf", signed: "content-type;host"},
+		{name: "name kept as given", query: "fileName=My+Photo&extension=JPG&mediaType=image", status: 200,
+			key: "uploads/My Photo.JPG", signed: "content-type;host"},
+		{name: "refuse overwrites", query: "fileName=demo-image&extension=png&mediaType=image", refuse: true, status: 200,
+			key: "uploads/demo-image.png", signed: "content-type;host;if-none-match", headers: &compatHeaders{ContentType: "image/png", IfNoneMatch: "*"}},
+		{name: "unknown parameters ignored", query: "fileName=a&extension=png&mediaType=image&_=123", status: 200,
+			key: "uploads/a.png", signed: "content-type;host"},
+		{name: "media type disagrees", query: "fileName=a&extension=png&mediaType=video", status: 400, code: CodeInvalid},
+		{name: "full type disagrees", query: "fileName=a&extension=png&mediaType=image/gif", status: 400, code: CodeInvalid},
+		{name: "extension not allowed", query: "fileName=a&extension=exe&mediaType=application", status: 415, code: CodeMediaType},
+		{name: "missing everything", query: "", status: 400, code: CodeInvalid},
+		{name: "traversal", query: "fileName=../../etc/passwd&extension=png&mediaType=image", status: 400, code: CodeInvalid},
+		{name: "encoded NUL", query: "fileName=a%00b&extension=png&mediaType=image", status: 400, code: CodeInvalid},
+		{name: "slash in extension", query: "fileName=a&extension=png/x&mediaType=image", status: 400, code: CodeInvalid},
+		{name: "parameter twice", query: "fileName=a&fileName=b&extension=png&mediaType=image", status: 400, code: CodeInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServer(t, func(d *Deps) { d.CompatRefuseOverwrite = tt.refuse })
+			w := s.do(http.MethodGet, "/signed-url-upload?"+tt.query, "", "")
+			if tt.code != "" {
+				wantError(t, w, tt.status, tt.code)
+				return
+			}
+			if w.Code != tt.status {
+				t.Fatalf("status = %d, want %d (body %s)", w.Code, tt.status, w.Body)
+			}
+			var got compatUploadResponse
+			decode(t, w, &got)
+			q := query(t, got.URL)
+			if sh := q.Get("X-Amz-SignedHeaders"); sh != tt.signed {
+				t.Errorf("X-Amz-SignedHeaders = %q, want %q", sh, tt.signed)
+			}
+			wantOnlyQuery(t, q)
+			if p := urlPath(t, got.URL); p != "/test-bucket/"+tt.key {
+				t.Errorf("path = %q, want /test-bucket/%s", p, tt.key)
+			}
+			if (got.Headers == nil) != (tt.headers == nil) || got.Headers != nil && *got.Headers != *tt.headers {
+				t.Errorf("headers = %+v, want %+v", got.Headers, tt.headers)
+			}
+		})
+	}
+}
+
+func TestCompatAccess(t *testing.T) {
+	tests := []struct {
+		name, query string
+		status      int
+		code        string
+		key         string
+	}{
+		{name: "reads what upload wrote", query: "fileName=demo-image&extension=png", status: 200, key: "uploads/demo-image.png"},
+		{name: "unicode name", query: "fileName=" + url.QueryEscape("Grüße") + "&extension=pdf", status: 200, key: "uploads/Grüße.pdf"},
+		{name: "extension not allowed", query: "fileName=a&extension=html", status: 415, code: CodeMediaType},
+		{name: "missing extension", query: "fileName=a", status: 400, code: CodeInvalid},
+		{name: "traversal", query: "fileName=..&extension=png", status: 400, code: CodeInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServer(t, nil)
+			w := s.do(http.MethodGet, "/signed-url-access?"+tt.query, "", "")
+			if tt.code != "" {
+				wantError(t, w, tt.status, tt.code)
+				return
+			}
+			if w.Code != tt.status {
+				t.Fatalf("status = %d, want %d (body %s)", w.Code, tt.status, w.Body)
+			}
+			var got compatAccessResponse
+			decode(t, w, &got)
+			q := query(t, got.URL)
+			if sh := q.Get("X-Amz-SignedHeaders"); sh != "host" {
+				t.Errorf("X-Amz-SignedHeaders = %q, want host", sh)
+			}
+			if p := urlPath(t, got.URL); p != "/test-bucket/"+tt.key {
+				t.Errorf("path = %q, want /test-bucket/%s", p, tt.key)
+			}
+		})
+	}
+}
+
+func TestCompatRoutesOff(t *testing.T) {
+	off := newTestServer(t, func(d *Deps) { d.Compat = false })
+	on := newTestServer(t, nil)
+	for _, target := range []string{"/signed-url-upload?fileName=a&extension=png&mediaType=image", "/signed-url-access?fileName=a&extension=png"} {
+		wantError(t, off.do(http.MethodGet, target, "", ""), 404, CodeNotFound)
+		if w := on.do(http.MethodGet, target, "", ""); w.Code != 200 {
+			t.Errorf("control: %s with compat on: status %d", target, w.Code)
+		}
+	}
+}

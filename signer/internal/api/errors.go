@@ -1,0 +1,168 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+)
+
+// Stable error codes of the API. Clients may rely on them; messages may change.
+const (
+	CodeInvalid          = "invalid_request"
+	CodeUnauthorized     = "unauthorized"
+	CodeForbidden        = "forbidden"
+	CodeNotFound         = "not_found"
+	CodeMethodNotAllowed = "method_not_allowed"
+	CodeConflict         = "conflict"
+	CodeTooLarge         = "too_large"
+	CodeMediaType        = "unsupported_media_type"
+	CodeRateLimited      = "rate_limited"
+	CodeInternal         = "internal"
+	CodeUnavailable      = "unavailable"
+)
+
+// Status maps an error code to its HTTP status: the one place that does.
+// Unknown codes are internal errors.
+func Status(code string) int {
+	switch code {
+	case CodeInvalid:
+		return http.StatusBadRequest
+	case CodeUnauthorized:
+		return http.StatusUnauthorized
+	case CodeForbidden:
+		return http.StatusForbidden
+	case CodeNotFound:
+		return http.StatusNotFound
+	case CodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case CodeConflict:
+		return http.StatusConflict
+	case CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case CodeMediaType:
+		return http.StatusUnsupportedMediaType
+	case CodeRateLimited:
+		return http.StatusTooManyRequests
+	case CodeUnavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// Error is an API error: a stable code and a message meant for the client.
+// Errors from other packages take part when they have an ErrorCode() string
+// method.
+type Error struct {
+	Code    string
+	Message string
+}
+
+// Error returns the message.
+func (e *Error) Error() string { return e.Message }
+
+// ErrorCode returns the code.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// coder is implemented by every error that carries an API code.
+type coder interface{ ErrorCode() string }
+
+// publicMessager is implemented by errors whose Error() holds a cause meant
+// for logs only; PublicMessage is what the client sees.
+type publicMessager interface{ PublicMessage() string }
+
+// codeOf returns the API code of err, or CodeInternal.
+func codeOf(err error) string {
+	var c coder
+	if errors.As(err, &c) {
+		return c.ErrorCode()
+	}
+	return CodeInternal
+}
+
+// severity orders codes when one request has several problems: the response
+// carries the most fundamental one (a malformed request before a refused
+// type before a size), and the message lists them all.
+func severity(code string) int {
+	switch code {
+	case CodeInvalid:
+		return 0
+	case CodeMediaType:
+		return 1
+	case CodeTooLarge:
+		return 2
+	case CodeForbidden:
+		return 3
+	default:
+		return 4
+	}
+}
+
+// problems collects every problem found in one request.
+type problems []error
+
+func (p *problems) add(err error) {
+	if err != nil {
+		*p = append(*p, err)
+	}
+}
+
+// err returns nil, the only problem, or an *Error with the most fundamental
+// code and every message.
+func (p problems) err() error {
+	switch len(p) {
+	case 0:
+		return nil
+	case 1:
+		return p[0]
+	}
+	code := codeOf(p[0])
+	msgs := make([]string, len(p))
+	for i, e := range p {
+		if c := codeOf(e); severity(c) < severity(code) {
+			code = c
+		}
+		msgs[i] = e.Error()
+	}
+	return &Error{Code: code, Message: strings.Join(msgs, "; ")}
+}
+
+// errorBody is the JSON shape of every error response.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// writeError answers with err as JSON. Internal errors are logged with their
+// cause and shown to the client only as "internal error"; unavailable ones
+// are logged as warnings.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	code := codeOf(err)
+	msg := err.Error()
+	switch code {
+	case CodeInternal:
+		log.LogAttrs(r.Context(), slog.LevelError, "internal error", slog.String("id", requestID(r)), slog.String("error", msg))
+		msg = "internal error"
+	case CodeUnavailable:
+		log.LogAttrs(r.Context(), slog.LevelWarn, "unavailable", slog.String("id", requestID(r)), slog.String("error", msg))
+	}
+	var pm publicMessager
+	if errors.As(err, &pm) {
+		// Keep causes (provider details) out of the response.
+		msg = pm.PublicMessage()
+	}
+	writeErrorCode(w, r, code, msg)
+}
+
+// writeErrorCode answers with an error code and message.
+func writeErrorCode(w http.ResponseWriter, r *http.Request, code, msg string) {
+	if x := exchangeOf(r); x != nil {
+		x.code = code
+	}
+	writeJSON(w, Status(code), errorBody{Error: errorDetail{Code: code, Message: msg}})
+}

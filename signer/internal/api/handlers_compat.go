@@ -1,0 +1,122 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/s3presign/s3presign/signer/internal/presign"
+)
+
+// The compat routes keep the original server's contract for migrating
+// clients: the client names the object (key = prefix [caller "/"]
+// fileName "." extension), asks with GET and query parameters, and gets
+// {"url"} back. The same name and type rules and limits as the v1 routes
+// apply. Unknown query parameters are ignored, as the original did; a
+// parameter given twice is refused.
+
+// compatUploadResponse is the answer of GET /signed-url-upload. Headers is
+// present only when overwrites are refused: the client must then also send
+// If-None-Match: *.
+type compatUploadResponse struct {
+	URL     string         `json:"url"`
+	Headers *compatHeaders `json:"headers,omitempty"`
+}
+
+type compatHeaders struct {
+	ContentType string `json:"Content-Type"`
+	IfNoneMatch string `json:"If-None-Match"`
+}
+
+// compatAccessResponse is the answer of GET /signed-url-access.
+type compatAccessResponse struct {
+	URL string `json:"url"`
+}
+
+// handleCompatUpload: GET /signed-url-upload?fileName=&extension=&mediaType=.
+// mediaType is a top-level type ("image") or a full type ("image/png"); it
+// must agree with the extension's allowed type. The URL signs Content-Type
+// only (what an old client sends), or also If-None-Match: * when overwrites
+// are refused.
+func handleCompatUpload(d *Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var probs problems
+		q := r.URL.Query()
+		fileName := single(q, "fileName", &probs)
+		ext := single(q, "extension", &probs)
+		mediaType := single(q, "mediaType", &probs)
+		caller, _, err := d.scope(r)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		key, err := d.Keys.Compat(caller, fileName, ext)
+		probs.add(err)
+		ct, err := d.Rules.CompatType(mediaType, ext)
+		probs.add(err)
+		if err := probs.err(); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		req := presign.Request{Method: http.MethodPut, Key: key, Headers: []presign.Header{{Name: "content-type", Value: ct}}}
+		var resp compatUploadResponse
+		if d.CompatRefuseOverwrite {
+			req.Headers = append(req.Headers, presign.Header{Name: "if-none-match", Value: "*"})
+			resp.Headers = &compatHeaders{ContentType: ct, IfNoneMatch: "*"}
+		}
+		resp.URL, _, err = d.sign(r, req, 0)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, &resp)
+	}
+}
+
+// handleCompatAccess: GET /signed-url-access?fileName=&extension= signs a GET
+// for the key the compat upload route wrote.
+func handleCompatAccess(d *Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var probs problems
+		q := r.URL.Query()
+		fileName := single(q, "fileName", &probs)
+		ext := single(q, "extension", &probs)
+		caller, _, err := d.scope(r)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		key, err := d.Keys.Compat(caller, fileName, ext)
+		probs.add(err)
+		if ext != "" {
+			_, err = d.Rules.ExtensionType(ext)
+			probs.add(err)
+		}
+		if err := probs.err(); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		var resp compatAccessResponse
+		resp.URL, _, err = d.sign(r, presign.Request{Method: http.MethodGet, Key: key}, 0)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, &resp)
+	}
+}
+
+// single returns the only value of a query parameter ("" when absent) and
+// records a problem when it is given more than once.
+func single(q url.Values, name string, probs *problems) string {
+	v := q[name]
+	switch len(v) {
+	case 0:
+		return ""
+	case 1:
+		return v[0]
+	default:
+		probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("query parameter %q is given %d times", name, len(v))})
+		return ""
+	}
+}

@@ -1,0 +1,110 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/s3presign/s3presign/signer/internal/objectkey"
+	"github.com/s3presign/s3presign/signer/internal/presign"
+)
+
+// downloadRequest is the body of POST /v1/downloads.
+type downloadRequest struct {
+	Key          string // required; must follow the key grammar under the caller's prefix
+	DownloadName string // optional; the name the browser saves the file under
+	ExpiresIn    *int64 // optional; requested lifetime in seconds
+}
+
+func (q *downloadRequest) fields() []field {
+	return []field{
+		{"key", &q.Key},
+		{"downloadName", &q.DownloadName},
+		{"expiresIn", &q.ExpiresIn},
+	}
+}
+
+// downloadResponse is the answer of POST /v1/downloads.
+type downloadResponse struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// handleDownload issues a presigned GET for a key under the caller's prefix.
+// With downloadName the URL carries response-content-disposition, so S3
+// answers with Content-Disposition: attachment and that file name.
+func handleDownload(d *Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var q downloadRequest
+		if err := decodeObject(r, q.fields()); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		_, scope, err := d.scope(r)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		var probs problems
+		probs.add(objectkey.Valid(q.Key, scope))
+		if q.DownloadName != "" {
+			probs.add(objectkey.CheckName("downloadName", q.DownloadName))
+		}
+		requested, err := expiresIn(q.ExpiresIn)
+		probs.add(err)
+		if err := probs.err(); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		req := presign.Request{Method: http.MethodGet, Key: q.Key}
+		if q.DownloadName != "" {
+			req.Query = []presign.Param{{Name: "response-content-disposition", Value: contentDisposition(q.DownloadName)}}
+		}
+		var resp downloadResponse
+		resp.URL, resp.ExpiresAt, err = d.sign(r, req, requested)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, &resp)
+	}
+}
+
+// contentDisposition builds an attachment disposition for a file name that
+// passed objectkey.CheckName (so it holds no control characters):
+//
+//	attachment; filename="<ASCII fallback>"; filename*=UTF-8''<RFC 5987 encoding>
+//
+// The fallback replaces every non-ASCII character, '"' and '\' with '_'.
+func contentDisposition(name string) string {
+	var b strings.Builder
+	b.Grow(len(`attachment; filename=""; filename*=UTF-8''`) + 4*len(name))
+	b.WriteString(`attachment; filename="`)
+	for _, r := range name {
+		if r < utf8.RuneSelf && r >= 0x20 && r != 0x7f && r != '"' && r != '\\' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	b.WriteString(`"; filename*=UTF-8''`)
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if attrChar(c) {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
+// attrChar reports whether c may appear unencoded in an RFC 5987 value.
+func attrChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		strings.IndexByte("!#$&+-.^_`|~", c) >= 0
+}

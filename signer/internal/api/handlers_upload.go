@@ -1,0 +1,128 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/objectkey"
+	"github.com/s3presign/s3presign/signer/internal/presign"
+)
+
+// uploadRequest is the body of POST /v1/uploads.
+type uploadRequest struct {
+	FileName    string // required; must pass the file-name rule
+	ContentType string // required; must be allowed and agree with the extension
+	Size        *int64 // optional; signed as Content-Length
+	SHA256      string // optional; base64 SHA-256, signed as x-amz-checksum-sha256
+	Method      string // optional; "PUT" (the default) is the only one so far
+	ExpiresIn   *int64 // optional; requested lifetime in seconds
+}
+
+func (q *uploadRequest) fields() []field {
+	return []field{
+		{"fileName", &q.FileName},
+		{"contentType", &q.ContentType},
+		{"size", &q.Size},
+		{"sha256", &q.SHA256},
+		{"method", &q.Method},
+		{"expiresIn", &q.ExpiresIn},
+	}
+}
+
+// uploadResponse is the answer of POST /v1/uploads.
+type uploadResponse struct {
+	Key       string        `json:"key"`
+	URL       string        `json:"url"`
+	Method    string        `json:"method"`
+	Headers   uploadHeaders `json:"headers"`
+	ExpiresAt time.Time     `json:"expiresAt"`
+}
+
+// uploadHeaders are the headers the client must send with the PUT: exactly
+// the signed ones (host aside, which every client sends).
+type uploadHeaders struct {
+	ContentType    string `json:"Content-Type"`
+	ContentLength  string `json:"Content-Length,omitempty"`
+	ChecksumSHA256 string `json:"x-amz-checksum-sha256,omitempty"`
+	IfNoneMatch    string `json:"If-None-Match,omitempty"`
+}
+
+// handleUpload issues a presigned PUT for a new object under a
+// server-generated key. The URL signs Content-Type and If-None-Match: * (so it
+// can never replace an object), plus Content-Length when size is given and
+// x-amz-checksum-sha256 when sha256 is given.
+func handleUpload(d *Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var q uploadRequest
+		if err := decodeObject(r, q.fields()); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		var probs problems
+		nameErr := objectkey.CheckName("fileName", q.FileName)
+		probs.add(nameErr)
+		ct, ctErr := d.Rules.ContentType(q.ContentType)
+		probs.add(ctErr)
+		if nameErr == nil && ctErr == nil {
+			probs.add(d.Rules.MatchName(ct, q.FileName))
+		}
+		if q.Size != nil {
+			probs.add(d.Rules.CheckSize(*q.Size))
+		}
+		if q.SHA256 != "" {
+			probs.add(checkSHA256(q.SHA256))
+		}
+		if q.Method != "" && q.Method != http.MethodPut {
+			probs.add(&Error{Code: CodeInvalid, Message: `method must be "PUT"`})
+		}
+		requested, err := expiresIn(q.ExpiresIn)
+		probs.add(err)
+		if err := probs.err(); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		caller, _, err := d.scope(r)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		key, err := d.Keys.Upload(caller, q.FileName)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+
+		resp := uploadResponse{Key: key, Method: http.MethodPut}
+		resp.Headers.ContentType = ct
+		resp.Headers.IfNoneMatch = "*"
+		hdrs := make([]presign.Header, 0, 4)
+		hdrs = append(hdrs, presign.Header{Name: "content-type", Value: ct}, presign.Header{Name: "if-none-match", Value: "*"})
+		if q.Size != nil {
+			resp.Headers.ContentLength = strconv.FormatInt(*q.Size, 10)
+			hdrs = append(hdrs, presign.Header{Name: "content-length", Value: resp.Headers.ContentLength})
+		}
+		if q.SHA256 != "" {
+			resp.Headers.ChecksumSHA256 = q.SHA256
+			hdrs = append(hdrs, presign.Header{Name: "x-amz-checksum-sha256", Value: q.SHA256})
+		}
+		resp.URL, resp.ExpiresAt, err = d.sign(r, presign.Request{Method: http.MethodPut, Key: key, Headers: hdrs}, requested)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, &resp)
+	}
+}
+
+// checkSHA256 accepts the standard base64 form of a 32-byte digest, as S3
+// compares x-amz-checksum-sha256 with it.
+func checkSHA256(s string) error {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b) != sha256.Size || base64.StdEncoding.EncodeToString(b) != s {
+		return &Error{Code: CodeInvalid, Message: "sha256 must be the standard base64 form of a 32-byte SHA-256 digest (44 characters)"}
+	}
+	return nil
+}

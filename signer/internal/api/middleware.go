@@ -1,0 +1,263 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// MaxBodyBytes caps every request body.
+const MaxBodyBytes = 64 << 10
+
+// exchange follows one request through the middleware: it records what the
+// access log prints and is the ResponseWriter the inner handlers write to.
+type exchange struct {
+	http.ResponseWriter
+	id      string
+	pattern string // route pattern that matched ("" for none)
+	code    string // error code answered, if any
+	status  int
+	bytes   int64
+
+	// muxErrors is set while the ServeMux itself serves the request: its
+	// plain-text 404 and 405 answers are replaced by JSON errors.
+	muxErrors bool
+	swallow   bool // the rest of a replaced body is dropped
+}
+
+type exchangeKey struct{}
+
+// exchangeOf returns the request's exchange, or nil outside the middleware.
+func exchangeOf(r *http.Request) *exchange {
+	x, _ := r.Context().Value(exchangeKey{}).(*exchange)
+	return x
+}
+
+// requestID returns the request's id ("" outside the middleware).
+func requestID(r *http.Request) string {
+	if x := exchangeOf(r); x != nil {
+		return x.id
+	}
+	return ""
+}
+
+// RequestID returns the id the middleware gave the request's context, for
+// other packages' log lines (e.g. an audit log).
+func RequestID(ctx context.Context) string {
+	if x, _ := ctx.Value(exchangeKey{}).(*exchange); x != nil {
+		return x.id
+	}
+	return ""
+}
+
+func (x *exchange) WriteHeader(status int) {
+	if x.status != 0 {
+		return
+	}
+	if x.muxErrors && (status == http.StatusNotFound || status == http.StatusMethodNotAllowed) &&
+		strings.HasPrefix(x.Header().Get("Content-Type"), "text/plain") {
+		// The mux's own answer (http.Error): keep its status and Allow
+		// header, replace its body.
+		x.muxErrors = false
+		code, msg := CodeNotFound, "no such route"
+		if status == http.StatusMethodNotAllowed {
+			code, msg = CodeMethodNotAllowed, "method not allowed; allowed: "+x.Header().Get("Allow")
+		}
+		x.code = code
+		h := x.Header()
+		h.Del("X-Content-Type-Options")
+		writeJSON(x, status, errorBody{Error: errorDetail{Code: code, Message: msg}})
+		x.swallow = true
+		return
+	}
+	x.status = status
+	x.ResponseWriter.WriteHeader(status)
+}
+
+func (x *exchange) Write(p []byte) (int, error) {
+	if x.swallow {
+		return len(p), nil
+	}
+	if x.status == 0 {
+		x.WriteHeader(http.StatusOK)
+		if x.swallow {
+			return len(p), nil
+		}
+	}
+	n, err := x.ResponseWriter.Write(p)
+	x.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (x *exchange) Unwrap() http.ResponseWriter { return x.ResponseWriter }
+
+// idPrefix makes request ids unique across restarts; the counter makes them
+// unique within a process without a random read per request.
+var (
+	idPrefix  = newIDPrefix()
+	idCounter atomic.Uint64
+)
+
+func newIDPrefix() string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("%012x", time.Now().UnixNano()&0xffffffffffff)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// observe gives each request an id (sent back as X-Request-Id) and writes one
+// access-log line per request: id, method, route pattern, status, error code,
+// duration and response bytes. It never logs the path's query, headers or
+// the response body, so no URL, signature or token reaches the log. Health
+// checks that pass are logged at debug level only.
+func observe(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			x := &exchange{ResponseWriter: w}
+			x.id = idPrefix + "-" + strconv.FormatUint(idCounter.Add(1), 10)
+			w.Header()["X-Request-Id"] = []string{x.id}
+			r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+			defer func() {
+				if x.status == 0 {
+					x.status = http.StatusOK // nothing written: net/http sends 200
+				}
+				level := slog.LevelInfo
+				switch {
+				case x.status >= 500:
+					level = slog.LevelError
+				case x.status < 300 && (x.pattern == routeHealthz || x.pattern == routeReadyz):
+					level = slog.LevelDebug
+				}
+				if !log.Enabled(r.Context(), level) {
+					return
+				}
+				log.LogAttrs(r.Context(), level, "request",
+					slog.String("id", x.id),
+					slog.String("method", r.Method),
+					slog.String("route", x.pattern),
+					slog.Int("status", x.status),
+					slog.String("code", x.code),
+					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+					slog.Int64("bytes", x.bytes),
+				)
+			}()
+			next.ServeHTTP(x, r)
+		})
+	}
+}
+
+// recoverPanics turns a panic into a logged 500 JSON answer (when nothing
+// has been written yet). http.ErrAbortHandler passes through.
+func recoverPanics(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				v := recover()
+				if v == nil {
+					return
+				}
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.LogAttrs(r.Context(), slog.LevelError, "panic",
+					slog.String("id", requestID(r)),
+					slog.String("panic", fmt.Sprint(v)),
+					slog.String("stack", string(debug.Stack())))
+				if x := exchangeOf(r); x == nil || x.status == 0 {
+					writeErrorCode(w, r, CodeInternal, "internal error")
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// limitBody caps request bodies at max bytes: a declared larger body gets 413
+// at once, a longer actual body fails the read (and then 413).
+func limitBody(max int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > max {
+				writeErrorCode(w, r, CodeTooLarge, fmt.Sprintf("body is larger than %d bytes", max))
+				return
+			}
+			if r.Body != nil && r.Body != http.NoBody {
+				r.Body = http.MaxBytesReader(w, r.Body, max)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// CORS settings for the signer's own routes.
+const (
+	corsMethods = "GET, POST"
+	corsHeaders = "Content-Type, Authorization"
+	corsMaxAge  = "600"
+)
+
+// cors lets pages on the listed origins call the signer from a browser. A
+// preflight from a listed origin gets 204 with the allowed methods and
+// headers; from any other origin 403. Actual requests from a listed origin
+// get Access-Control-Allow-Origin; others get no CORS headers, so the browser
+// withholds the answer. With no origins, it does nothing.
+func cors(origins []string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if len(origins) == 0 {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Add("Vary", "Origin")
+			origin := r.Header.Get("Origin")
+			allowed := origin != "" && slices.Contains(origins, origin)
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Add("Vary", "Access-Control-Request-Method")
+				h.Add("Vary", "Access-Control-Request-Headers")
+				if !allowed {
+					writeErrorCode(w, r, CodeForbidden, "origin not allowed")
+					return
+				}
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Set("Access-Control-Allow-Methods", corsMethods)
+				h.Set("Access-Control-Allow-Headers", corsHeaders)
+				h.Set("Access-Control-Max-Age", corsMaxAge)
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			if allowed {
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Set("Access-Control-Expose-Headers", "X-Request-Id")
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// jsonMux serves mux, replacing its plain-text 404 and 405 answers with JSON
+// errors (the 405 keeps its Allow header), and records the matched pattern.
+func jsonMux(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := exchangeOf(r)
+		if x == nil {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		x.muxErrors = true
+		mux.ServeHTTP(w, r)
+		x.muxErrors = false
+		x.pattern = r.Pattern
+	})
+}

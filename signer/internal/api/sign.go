@@ -1,0 +1,62 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/creds"
+	"github.com/s3presign/s3presign/signer/internal/presign"
+	"github.com/s3presign/s3presign/signer/internal/rules"
+)
+
+// sign presigns req at the injected clock's time with the current
+// credentials. requested is the lifetime the client asked for (0: default);
+// the lifetime used is clamped by the rules and the credentials' expiry. It
+// returns the URL and when it expires.
+func (d *Deps) sign(r *http.Request, req presign.Request, requested time.Duration) (string, time.Time, error) {
+	now := d.Clock()
+	c, err := d.Creds.Retrieve(r.Context(), now)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	life, err := d.Rules.Lifetime(requested, now, creds.Expiry(c))
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	req.Expires = life
+	u, err := d.Presigner.Presign(c, now, req)
+	if err != nil {
+		// Every input was validated first, so this is our fault.
+		return "", time.Time{}, fmt.Errorf("presign: %w", err)
+	}
+	// X-Amz-Date is now in whole seconds; the URL dies life after it.
+	return u, now.UTC().Truncate(time.Second).Add(life), nil
+}
+
+// scope returns the key prefix of the request's caller. A caller name the
+// key grammar cannot hold is a server-side fault (auth produced it).
+func (d *Deps) scope(r *http.Request) (caller, scope string, err error) {
+	caller = d.Caller(r)
+	scope, err = d.Keys.Scope(caller)
+	if err != nil {
+		return "", "", fmt.Errorf("caller %q cannot be used in keys: %v", caller, err)
+	}
+	return caller, scope, nil
+}
+
+// expiresIn converts the optional expiresIn field (seconds) to a requested
+// lifetime: nil is the default (0); values above the SigV4 maximum are
+// clamped, as the rules clamp them further.
+func expiresIn(v *int64) (time.Duration, error) {
+	if v == nil {
+		return 0, nil
+	}
+	if *v < 1 {
+		return 0, &Error{Code: CodeInvalid, Message: "expiresIn must be a positive number of seconds"}
+	}
+	if *v > int64(rules.MaxLifetime/time.Second) {
+		return rules.MaxLifetime, nil
+	}
+	return time.Duration(*v) * time.Second, nil
+}
