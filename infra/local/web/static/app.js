@@ -1,0 +1,229 @@
+// s3presign local upload page: asks the signer for a presigned PUT, uploads
+// the file straight to S3 with it (showing progress), then asks the signer
+// for a presigned GET and shows the object through it.
+//
+// Element ids are stable: the browser tests in infra/local read them.
+//   #status    data-state: idle | signing | uploading | linking | loading | done | error
+//   #error     data-kind:  signer | signer-unreachable | storage | storage-blocked | download | input
+'use strict';
+
+(function () {
+  const cfg = window.S3PRESIGN_PAGE || {};
+  const $ = (id) => document.getElementById(id);
+
+  // Headers a page may not set: the browser sends them itself. The signer
+  // signs Content-Length when the page declares the size, and the browser
+  // sends exactly file.size for the body, so the signature still matches.
+  const FORBIDDEN = new Set(['content-length', 'host', 'connection']);
+
+  class PageError extends Error {
+    constructor(kind, message) {
+      super(message);
+      this.kind = kind;
+    }
+  }
+
+  function setState(state, text) {
+    const s = $('status');
+    s.dataset.state = state;
+    s.textContent = text;
+  }
+
+  function setProgress(loaded, total) {
+    const pct = total > 0 ? Math.floor((loaded / total) * 100) : 0;
+    $('progress').value = pct;
+    $('progress-text').textContent = pct + '%';
+  }
+
+  function showError(err) {
+    const e = $('error');
+    e.dataset.kind = err.kind || 'internal';
+    e.textContent = err.message;
+    e.hidden = false;
+    setState('error', 'Failed.');
+  }
+
+  function reset() {
+    const e = $('error');
+    e.hidden = true;
+    e.textContent = '';
+    delete e.dataset.kind;
+    $('result').hidden = true;
+    $('preview').removeAttribute('src');
+    $('key').textContent = '';
+    $('dimensions').textContent = '';
+    setProgress(0, 0);
+  }
+
+  // callSigner POSTs JSON to the signer and returns the decoded answer. A
+  // refused request throws the signer's own message and code.
+  async function callSigner(path, body) {
+    let resp;
+    try {
+      resp = await fetch(cfg.signerURL + path, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    } catch (_) {
+      // A CORS refusal and an unreachable server look the same to a page.
+      throw new PageError('signer-unreachable',
+        'Blocked: the browser could not call the signer at ' + cfg.signerURL + '. ' +
+        'Either the signer\'s CORS settings do not allow this page\'s origin (' + location.origin + ') ' +
+        'or the signer is not running.');
+    }
+    let data = null;
+    try {
+      data = await resp.json();
+    } catch (_) {
+      data = null;
+    }
+    if (!resp.ok) {
+      const code = (data && data.error && data.error.code) || 'http_' + resp.status;
+      const msg = (data && data.error && data.error.message) || resp.statusText;
+      throw new PageError('signer', 'The signer refused: ' + msg + ' (' + code + ', HTTP ' + resp.status + ')');
+    }
+    return data;
+  }
+
+  // s3Code pulls the <Code> out of an S3 XML error body.
+  function s3Code(xml) {
+    const m = /<Code>([^<]*)<\/Code>/.exec(xml || '');
+    return m ? m[1] : '';
+  }
+
+  // put sends file to the issued URL with exactly the headers the signer
+  // returned, reporting progress. It resolves when S3 answers 2xx.
+  function put(issued, file) {
+    return new Promise((resolve, reject) => {
+      const headers = issued.headers || {};
+      for (const [name, value] of Object.entries(headers)) {
+        if (name.toLowerCase() === 'content-length' && String(file.size) !== String(value)) {
+          reject(new PageError('input', 'The signer signed ' + value + ' bytes but the file has ' + file.size + '.'));
+          return;
+        }
+      }
+      const xhr = new XMLHttpRequest();
+      xhr.open(issued.method || 'PUT', issued.url);
+      for (const [name, value] of Object.entries(headers)) {
+        if (!FORBIDDEN.has(name.toLowerCase())) {
+          xhr.setRequestHeader(name, value);
+        }
+      }
+      xhr.upload.onprogress = (ev) => {
+        if (ev.lengthComputable) {
+          setProgress(ev.loaded, ev.total);
+        }
+      };
+      xhr.onload = () => {
+        if (xhr.status >= 200 && xhr.status < 300) {
+          setProgress(1, 1);
+          resolve();
+          return;
+        }
+        const code = s3Code(xhr.responseText);
+        reject(new PageError('storage', 'S3 refused the upload: HTTP ' + xhr.status + (code ? ' ' + code : '') + '.'));
+      };
+      xhr.onerror = () => {
+        reject(new PageError('storage-blocked',
+          'Blocked: the upload to ' + new URL(issued.url).origin + ' did not go through. ' +
+          'Either the bucket\'s CORS rules do not allow this page\'s origin (' + location.origin + ') ' +
+          'or the storage server is not reachable.'));
+      };
+      xhr.send(file);
+    });
+  }
+
+  // show loads the object through a presigned GET. The browser sends this
+  // page's origin as Referer (default policy strict-origin-when-cross-origin),
+  // which the bucket policy checks.
+  function show(key, url, contentType) {
+    $('key').textContent = key;
+    $('open-link').href = url;
+    $('result').hidden = false;
+    if (!contentType.startsWith('image/')) {
+      $('preview').hidden = true;
+      setState('done', 'Uploaded. Use the link to open it.');
+      return Promise.resolve();
+    }
+    $('preview').hidden = false;
+    setState('loading', 'Loading the image from S3…');
+    return new Promise((resolve, reject) => {
+      const img = $('preview');
+      img.onload = () => {
+        $('dimensions').textContent = '(' + img.naturalWidth + '×' + img.naturalHeight + ' px)';
+        setState('done', 'Uploaded and shown from S3.');
+        resolve();
+      };
+      img.onerror = () => {
+        reject(new PageError('download',
+          'The image could not be loaded from S3 (for example the bucket policy refused this page as Referer).'));
+      };
+      img.src = url;
+    });
+  }
+
+  function pickedFile() {
+    const f = $('file').files[0];
+    if (!f) {
+      throw new PageError('input', 'Pick a file first.');
+    }
+    return f;
+  }
+
+  // putAndShow uploads the picked file with an issued upload and shows it.
+  async function putAndShow(file, issued, contentType) {
+    setState('uploading', 'Uploading to S3…');
+    await put(issued, file);
+    setState('linking', 'Asking the signer for a download URL…');
+    const dl = await callSigner('/v1/downloads', { key: issued.key });
+    await show(issued.key, dl.url, contentType);
+  }
+
+  async function upload() {
+    reset();
+    try {
+      const file = pickedFile();
+      setState('signing', 'Asking the signer for an upload URL…');
+      const contentType = file.type || '';
+      const issued = await callSigner('/v1/uploads', {
+        fileName: file.name,
+        contentType: contentType,
+        size: file.size,
+      });
+      await putAndShow(file, issued, contentType);
+    } catch (err) {
+      showError(err instanceof PageError ? err : new PageError('internal', String(err)));
+    }
+  }
+
+  // putIssued uploads the picked file with an upload the caller got from the
+  // signer elsewhere. The tests use it to show that the bucket's own CORS
+  // rules stop a page on a foreign origin even when it holds a valid URL.
+  async function putIssued(issued) {
+    reset();
+    try {
+      const file = pickedFile();
+      await putAndShow(file, issued, (issued.headers && issued.headers['Content-Type']) || file.type);
+    } catch (err) {
+      showError(err instanceof PageError ? err : new PageError('internal', String(err)));
+    }
+  }
+
+  function init() {
+    $('page-origin').textContent = location.origin;
+    $('signer-url').textContent = cfg.signerURL || '(not set)';
+    $('environment').textContent = cfg.environment || '?';
+    const badge = $('origin-badge');
+    badge.textContent = cfg.allowedOrigin ? 'allowed origin' : 'NOT an allowed origin';
+    badge.classList.add(cfg.allowedOrigin ? 'ok' : 'bad');
+    if (cfg.maxSize) {
+      $('limits').textContent = 'Allowed: ' + (cfg.allowedTypes || []).join(', ') +
+        ' · up to ' + (cfg.maxSize / (1 << 20)).toFixed(0) + ' MiB';
+    }
+    $('upload').addEventListener('click', upload);
+  }
+
+  window.s3presignPage = { putIssued: putIssued };
+  init();
+})();
