@@ -8,6 +8,8 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -69,7 +71,7 @@ var (
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // jwkOf returns the public JWK of an RSA or EC private key.
-func jwkOf(t *testing.T, kid string, priv crypto.Signer) map[string]any {
+func jwkOf(t testing.TB, kid string, priv crypto.Signer) map[string]any {
 	t.Helper()
 	switch k := priv.Public().(type) {
 	case *rsa.PublicKey:
@@ -100,7 +102,7 @@ type idp struct {
 	discoveryHits int
 }
 
-func newIDP(t *testing.T, keys ...map[string]any) *idp {
+func newIDP(t testing.TB, keys ...map[string]any) *idp {
 	t.Helper()
 	p := &idp{keys: keys}
 	mux := http.NewServeMux()
@@ -217,3 +219,5 @@ func bearerRequest(token string) *http.Request {
 	}
 	return r
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
