@@ -50,10 +50,14 @@ const (
 	EnvTokenKey = "S3PRESIGN_TOKEN_KEY"
 	// EnvAuthMode is none, apikey or oidc.
 	EnvAuthMode = "S3PRESIGN_AUTH_MODE"
-	// EnvAPIKeys holds the API-key hash lines ("name:sha256hex[:rate]"), one per line.
+	// EnvAPIKeys holds the API-key hash lines ("name:sha256hex[:rate[:burst]]"),
+	// separated by newlines or commas.
 	EnvAPIKeys = "S3PRESIGN_API_KEYS"
 	// EnvOIDCIssuer is the issuer URL whose JWKS verifies bearer tokens.
 	EnvOIDCIssuer = "S3PRESIGN_OIDC_ISSUER"
+	// EnvOIDCJWKSURL, when set, is the JWKS URL used instead of OpenID Connect
+	// discovery (issuer + "/.well-known/openid-configuration").
+	EnvOIDCJWKSURL = "S3PRESIGN_OIDC_JWKS_URL"
 	// EnvOIDCAudience is the required "aud" claim.
 	EnvOIDCAudience = "S3PRESIGN_OIDC_AUDIENCE"
 	// EnvOIDCSubjectClaim names the claim that names the caller (default "sub").

@@ -2,9 +2,13 @@ package auth
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
@@ -78,5 +82,57 @@ func TestCallerContext(t *testing.T) {
 	c, ok := FromContext(ctx)
 	if !ok || c.Name != "alice" || c.Prefix() != "alice/" || c.Anonymous() {
 		t.Fatalf("FromContext = %+v, %v", c, ok)
+	}
+}
+
+func TestErrorFitsTheAPIConventions(t *testing.T) {
+	e := &Error{Kind: KindRateLimited, Message: "too many requests; retry later", Err: errors.New("bucket ip:203.0.113.9 empty")}
+	var coder interface{ ErrorCode() string }
+	var pm interface{ PublicMessage() string }
+	wrapped := fmt.Errorf("handler: %w", e)
+	if !errors.As(wrapped, &coder) || coder.ErrorCode() != "rate_limited" {
+		t.Fatalf("ErrorCode not found through wrapping")
+	}
+	if !errors.As(wrapped, &pm) || pm.PublicMessage() != "too many requests; retry later" {
+		t.Fatalf("PublicMessage not found through wrapping")
+	}
+	if strings.Contains(pm.PublicMessage(), "203.0.113.9") {
+		t.Fatal("the public message carries the cause")
+	}
+	if KindOf(errors.New("plain")) != "" || MessageOf(errors.New("plain")) != "" {
+		t.Fatal("a plain error has a kind or message")
+	}
+}
+
+func TestSetHeaders(t *testing.T) {
+	tests := []struct {
+		err       error
+		challenge string
+		retry     string
+	}{
+		{(challenger{realm: "s3presign"}).missing("m"), `Bearer realm="s3presign"`, ""},
+		{(challenger{realm: "x"}).invalid(`say "hi"`+"\n", nil), `Bearer realm="x", error="invalid_token", error_description="say _hi__"`, ""},
+		{&Error{Kind: KindRateLimited, RetryAfter: 1500 * time.Millisecond}, "", "2"},
+		{&Error{Kind: KindUnavailable, RetryAfter: time.Millisecond}, "", "1"},
+		{&Error{Kind: KindForbidden}, "", ""},
+		{errors.New("plain"), "", ""},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		SetHeaders(h, tt.err)
+		if h.Get("WWW-Authenticate") != tt.challenge || h.Get("Retry-After") != tt.retry {
+			t.Errorf("SetHeaders(%v): WWW-Authenticate %q, Retry-After %q; want %q, %q", tt.err, h.Get("WWW-Authenticate"), h.Get("Retry-After"), tt.challenge, tt.retry)
+		}
+	}
+}
+
+func TestCallerName(t *testing.T) {
+	r := httptest.NewRequest("GET", "/", nil)
+	if CallerName(r) != "" {
+		t.Fatal("CallerName without a caller is not empty")
+	}
+	r = r.WithContext(WithCaller(r.Context(), Caller{Name: "bob"}))
+	if CallerName(r) != "bob" {
+		t.Fatalf("CallerName = %q, want bob", CallerName(r))
 	}
 }

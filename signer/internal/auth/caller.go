@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
@@ -42,4 +43,12 @@ func WithCaller(ctx context.Context, c Caller) context.Context {
 func FromContext(ctx context.Context) (c Caller, ok bool) {
 	c, ok = ctx.Value(callerKey{}).(Caller)
 	return c, ok
+}
+
+// CallerName returns the name of the caller stored in r's context, "" for
+// the anonymous caller. It fits api.Deps.Caller. Only use it on routes behind
+// Middleware: with no caller stored it also returns "".
+func CallerName(r *http.Request) string {
+	c, _ := FromContext(r.Context())
+	return c.Name
 }

@@ -52,6 +52,13 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
+// ErrorCode returns the API error code (the kind), so the API's error writer
+// maps it like its own errors.
+func (e *Error) ErrorCode() string { return string(e.Kind) }
+
+// PublicMessage returns the client-safe message, without the cause.
+func (e *Error) PublicMessage() string { return e.Message }
+
 // KindOf returns the kind of the first *Error in err's chain, or "" if there
 // is none (the API should then treat err as internal).
 func KindOf(err error) Kind {

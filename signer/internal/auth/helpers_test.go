@@ -180,7 +180,7 @@ func claimsFor(p *idp, c *fakeClock, sub string) jwt.MapClaims {
 }
 
 // mint signs claims with key under alg and kid ("" = no kid header).
-func mint(t *testing.T, m jwt.SigningMethod, key any, kid string, claims jwt.MapClaims) string {
+func mint(t testing.TB, m jwt.SigningMethod, key any, kid string, claims jwt.MapClaims) string {
 	t.Helper()
 	tok := jwt.NewWithClaims(m, claims)
 	if kid != "" {

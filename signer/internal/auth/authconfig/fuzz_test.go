@@ -59,7 +59,8 @@ func FuzzValidName(f *testing.F) {
 			return
 		}
 		if s == "" || len(s) > MaxNameLen || s == "." || s == ".." ||
-			strings.ContainsAny(s, "/\\ \t\r\n\x00") || s[0] == '.' || s[0] == '-' {
+			strings.ContainsAny(s, "/\\ \t\r\n\x00") || s[0] == '.' || s[0] == '-' ||
+			strings.Contains(s, "..") {
 			t.Fatalf("ValidName accepted %q", s)
 		}
 	})

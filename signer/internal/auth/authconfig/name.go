@@ -1,15 +1,19 @@
 package authconfig
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // MaxNameLen is the longest caller name accepted.
 const MaxNameLen = 64
 
 // NameGrammar describes the caller names accepted. Names become a segment of
 // object keys ("<prefix><caller>/..."), so they are kept to characters that are
-// safe there: no "/", no control characters, and no name made of dots only
-// (the first character must be a letter or digit, so "." and ".." are out).
-const NameGrammar = "[A-Za-z0-9][A-Za-z0-9._@-]{0,63}"
+// safe there: no "/", no control characters, no ".." anywhere, and the first
+// character a letter or digit (so no ".", no hidden ".x", no "-flag"). It is a
+// subset of the key grammar's caller segment (objectkey.CheckCaller).
+const NameGrammar = `[A-Za-z0-9][A-Za-z0-9._@-]{0,63}, without ".."`
 
 // ValidName returns nil if name matches NameGrammar.
 func ValidName(name string) error {
@@ -29,6 +33,9 @@ func ValidName(name string) error {
 			return fmt.Errorf("caller name must start with a letter or digit (grammar %s)", NameGrammar)
 		}
 		return fmt.Errorf("caller name has a byte not allowed at offset %d (grammar %s)", i, NameGrammar)
+	}
+	if strings.Contains(name, "..") {
+		return fmt.Errorf("caller name must not contain \"..\"")
 	}
 	return nil
 }

@@ -29,7 +29,9 @@ func TestValidName(t *testing.T) {
 		{"a\x00", false},
 		{"a\n", false},
 		{"ä", false},
-		{"a..b", true}, // one segment, not a ".." segment
+		{"a..b", false}, // the key grammar refuses ".." anywhere
+		{"a.b", true},
+		{"a.", true},
 	}
 	for _, tt := range tests {
 		err := ValidName(tt.name)
