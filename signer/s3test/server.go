@@ -312,6 +312,7 @@ type tailBuffer struct {
 
 func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
 
+// Write appends p, dropping the oldest bytes beyond max.
 func (b *tailBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -323,6 +324,7 @@ func (b *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String returns the kept output, marked when older output was dropped.
 func (b *tailBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()

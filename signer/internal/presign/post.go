@@ -27,7 +27,9 @@ type PostInput struct {
 	MinSize, MaxSize int64
 	// ChecksumSHA256 is the optional base64 SHA-256 of the file. When set,
 	// the form carries it as x-amz-checksum-sha256, the policy pins it, and
-	// S3 refuses a file with another digest (400 BadDigest).
+	// S3 refuses a file with another digest (400 BadDigest). No
+	// x-amz-checksum-algorithm field is sent: S3 ignores the algorithm when
+	// an individual checksum is given, and versitygw needs none either.
 	ChecksumSHA256 string
 	// Expires is the policy lifetime, between MinExpires and MaxExpires.
 	Expires time.Duration
