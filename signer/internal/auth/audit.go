@@ -13,11 +13,17 @@ const AuditMessage = "url issued"
 // Issued describes one issued URL for the audit log. It deliberately has no
 // field for the URL, its query, the signature, the caller's token or key.
 type Issued struct {
-	Caller    Caller
-	Operation string // e.g. "upload", "download", "multipart_part"
-	Key       string // object key
-	SizeLimit int64  // bytes the URL may write; 0 for none (downloads)
+	// Caller is who got the URL.
+	Caller Caller
+	// Operation names what the URL does, e.g. "upload", "download", "multipart_part".
+	Operation string
+	// Key is the object key.
+	Key string
+	// SizeLimit is the most bytes the URL may write; 0 for none (downloads).
+	SizeLimit int64
+	// ExpiresAt is when the URL stops working.
 	ExpiresAt time.Time
+	// RequestID is the API's id of the request, to join with the access log.
 	RequestID string
 }
 

@@ -15,6 +15,7 @@ type Authenticator interface {
 
 // Settings selects and configures an Authenticator.
 type Settings struct {
+	// Mode is none, apikey or oidc.
 	Mode authconfig.Mode
 	// Environment is the deployment environment; mode none is refused in prod.
 	Environment string

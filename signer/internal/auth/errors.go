@@ -30,14 +30,17 @@ const (
 // Error is a classified refusal. Message is safe to show the client; Err is
 // the cause, for logs. Neither ever holds a token, key or signature.
 type Error struct {
-	Kind    Kind
+	// Kind classifies the refusal.
+	Kind Kind
+	// Message is a fixed, client-safe text.
 	Message string
 	// Challenge is the WWW-Authenticate value to send (unauthorized only).
 	Challenge string
 	// RetryAfter, when positive, is sent as Retry-After in whole seconds,
 	// rounded up.
 	RetryAfter time.Duration
-	Err        error
+	// Err is the cause, for logs.
+	Err error
 }
 
 // Error implements error.

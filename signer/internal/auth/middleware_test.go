@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
 
@@ -213,5 +215,47 @@ func TestNilLimiterOnlyAuthenticates(t *testing.T) {
 		if w.Code != http.StatusUnauthorized {
 			t.Fatalf("status %d, want 401 every time without a limiter", w.Code)
 		}
+	}
+}
+
+func TestMiddlewareWithOIDC(t *testing.T) {
+	rk := rsaKeys()
+	p := newIDP(t, jwkOf(t, "a", rk[0]))
+	c := newClock()
+	o := newTestOIDC(t, p, c, nil)
+	lim := newTestLimiter(t, c, func(cfg *LimiterConfig) { cfg.Default = authconfig.Limit{PerSecond: 1, Burst: 50} })
+	onErr := apiErrorWriter(discardLogger())
+	h := Middleware(o, lim, onErr)(RateLimit(lim, onErr)(issuingHandler(t, discardLogger(), c)))
+	do := func(tok string) *httptest.ResponseRecorder {
+		r := fromClient("", "203.0.113.9")
+		r.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	expired := claimsFor(p, c, "alice")
+	expired["exp"] = c.Now().Add(-time.Hour).Unix()
+
+	if w := do(mint(t, jwt.SigningMethodRS256, rk[0], "a", claimsFor(p, c, "alice"))); w.Code != 200 || w.Body.String() != "alice" {
+		t.Fatalf("valid token: %d %s, want 200 alice", w.Code, w.Body)
+	}
+	w := do(mint(t, jwt.SigningMethodRS256, rk[0], "a", expired))
+	if w.Code != 401 || w.Header().Get("WWW-Authenticate") != `Bearer realm="s3presign", error="invalid_token", error_description="token expired"` {
+		t.Fatalf("expired token: %d, WWW-Authenticate %q", w.Code, w.Header().Get("WWW-Authenticate"))
+	}
+	p.setStatus(http.StatusServiceUnavailable)
+	c.Advance(DefaultRefetchInterval)
+	w = do(mint(t, jwt.SigningMethodRS256, rk[1], "rotated", claimsFor(p, c, "alice")))
+	if w.Code != 503 || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("unknown kid while the JWKS is down: %d (Retry-After %q), want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	}
+	var body struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error.Code != "unavailable" {
+		t.Fatalf("body %s, want error code unavailable", w.Body)
+	}
+	if w := do(mint(t, jwt.SigningMethodRS256, rk[0], "a", claimsFor(p, c, "alice"))); w.Code != 200 {
+		t.Fatalf("cached key while the JWKS is down: %d, want 200", w.Code)
 	}
 }

@@ -14,9 +14,12 @@ import (
 // sha256hex is the 64 hex digits of SHA-256 over the whole key string, rate is
 // requests per second and burst a whole number of requests.
 type KeyLine struct {
-	Name  string
-	Hash  [32]byte
-	Limit Limit // zero fields: use the default
+	// Name is the caller the key authenticates.
+	Name string
+	// Hash is the SHA-256 of the key.
+	Hash [32]byte
+	// Limit is the caller's own rate limit; zero fields: use the default.
+	Limit Limit
 }
 
 // String returns the line's text form.

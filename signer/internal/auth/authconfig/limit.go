@@ -16,8 +16,10 @@ const (
 // Limit is a token bucket: PerSecond tokens are added each second, up to Burst.
 // A zero field means "use the default" where a Limit overrides another.
 type Limit struct {
+	// PerSecond is the sustained rate, in requests per second.
 	PerSecond float64
-	Burst     int
+	// Burst is the most requests allowed at once.
+	Burst int
 }
 
 // Validate checks a complete limit: PerSecond in (0, 1e6], Burst in [1, 1e6].
