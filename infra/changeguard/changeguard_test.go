@@ -242,6 +242,16 @@ func TestCompareRules(t *testing.T) {
 			},
 		},
 		{
+			name: "CDK metadata coming and going is ignored",
+			change: func(s Stacks) {
+				s[storage].Resources["CDKMetadata"] = Resource{Type: "AWS::CDK::Metadata", Properties: map[string]any{"Analytics": "v2:deflate64:abc"}}
+				delete(s[service].Resources, "ClusterEB0386A7")
+				s[service].Resources["ClusterEB0386A7"] = Resource{Type: "AWS::ECS::Cluster"}
+			},
+			wantFor:    storage + "/CDKMetadata",
+			wantAction: "",
+		},
+		{
 			name: "control: a new stack only adds",
 			change: func(s Stacks) {
 				s["s3presign-dev-extra"] = Template{Resources: map[string]Resource{"Topic": {Type: "AWS::SNS::Topic"}}}
@@ -262,7 +272,11 @@ func TestCompareRules(t *testing.T) {
 			}
 			if tt.wantFor != "" {
 				c, ok := find(r, tt.wantFor)
-				if !ok || c.Action != tt.wantAction {
+				if tt.wantAction == "" {
+					if ok {
+						t.Errorf("%s: got %+v, want no change reported", tt.wantFor, c)
+					}
+				} else if !ok || c.Action != tt.wantAction {
 					t.Errorf("%s: got %+v (found %v), want action %q", tt.wantFor, c, ok, tt.wantAction)
 				}
 			}

@@ -123,7 +123,24 @@ func Compare(baseline, candidate Stacks) Report {
 	return Report{Changes: changes}
 }
 
+// ignoredTypes are resources that carry no infrastructure: the CDK adds
+// AWS::CDK::Metadata (version reporting) when the CLI synthesizes, so it
+// comes and goes with how a template was produced.
+var ignoredTypes = map[string]bool{"AWS::CDK::Metadata": true}
+
+// withoutIgnored returns t without the ignored resource types.
+func withoutIgnored(t Template) Template {
+	out := Template{Resources: make(map[string]Resource, len(t.Resources))}
+	for id, r := range t.Resources {
+		if !ignoredTypes[r.Type] {
+			out.Resources[id] = r
+		}
+	}
+	return out
+}
+
 func compareStack(stack string, base, cand Template) []Change {
+	base, cand = withoutIgnored(base), withoutIgnored(cand)
 	byID := map[string]*Change{}
 	var order []string
 	add := func(c Change) {
