@@ -45,7 +45,6 @@ type keySet struct {
 	attemptAt  time.Time     // last fetch start
 	lastErr    error         // result of the last finished fetch
 	inflight   chan struct{} // closed when the running fetch ends; nil if none
-	fetches    int           // fetches started (for tests and metrics)
 }
 
 // errKidType is returned for a kid header that is not a string.
@@ -119,7 +118,6 @@ func (s *keySet) startLocked(now time.Time) chan struct{} {
 	done := make(chan struct{})
 	s.inflight = done
 	s.attemptAt = now
-	s.fetches++
 	return done
 }
 
@@ -248,11 +246,4 @@ func (s *keySet) get(ctx context.Context, url string) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: body larger than %d bytes", url, maxJWKSBodyLen)
 	}
 	return body, nil
-}
-
-// stats reports the number of fetches started and of keys cached.
-func (s *keySet) stats() (fetches, keys int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.fetches, len(s.keys)
 }
