@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -174,5 +175,35 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 10s")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestCORSPreflightOverHTTP(t *testing.T) {
+	env := baseEnv()
+	env["S3PRESIGN_CORS_ORIGINS"] = "http://127.0.0.1:5173"
+	p := startSigner(t, env, runDeps{})
+	preflight := func(origin string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest("OPTIONS", p.URL+"/v1/uploads", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "content-type")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	resp := preflight("http://127.0.0.1:5173")
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "http://127.0.0.1:5173" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Content-Type") {
+		t.Fatalf("preflight from the page's origin: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp := preflight("http://127.0.0.1:6666"); resp.StatusCode != 403 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("preflight from another origin: %d %v", resp.StatusCode, resp.Header)
 	}
 }
