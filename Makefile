@@ -66,6 +66,19 @@ build: ## Build the signer binary into .bin/signer
 	@mkdir -p $(BIN)
 	VERSION=$(VERSION) COMMIT=$(COMMIT) signer/build.sh $(BIN)/signer
 
+# make run: objects and keys persist in .local/ (TEMP=1 uses a throwaway
+# directory); RUN_ARGS passes flags to the program (RUN_ARGS=-h lists them).
+TEMP ?=
+RUN_ARGS ?=
+
+.PHONY: run
+run: $(BIN)/versitygw ## Run everything on 127.0.0.1: S3 (versitygw), bucket from the dev config, signer, upload page (TEMP=1: throwaway data)
+	@echo ">> building the signer (make build)"
+	@$(MAKE) --no-print-directory build >/dev/null
+	@echo ">> building the local stack (infra/local); first time about a minute"
+	@go build -o $(BIN)/s3presign-local ./infra/local
+	@$(BIN)/s3presign-local $(if $(TEMP),-temp) $(RUN_ARGS)
+
 ## ---- checks ------------------------------------------------------------------
 
 .PHONY: lint
