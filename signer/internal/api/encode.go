@@ -91,24 +91,24 @@ func decodeObject(r *http.Request, fields []field) error {
 			i = skipSpace(data, i+1)
 		}
 		end := skipValue(data, i)
-		name := decodeName(data[i:end])
+		rawName := data[i:end]
 		i = skipSpace(data, end) + 1 // past ':'
 		i = skipSpace(data, i)
 		end = skipValue(data, i)
 		value := data[i:end]
 		i = end
 
-		n := indexOf(fields, name)
+		n := indexOf(fields, rawName)
 		switch {
 		case n < 0:
-			probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("unknown field %q", clip(name))})
+			probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("unknown field %q", clip(decodeName(rawName)))})
 			continue
 		case seen&(1<<n) != 0:
-			probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("field %q appears more than once", name)})
+			probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("field %q appears more than once", fields[n].name)})
 		}
 		seen |= 1 << n
 		if err := decodeValue(value, fields[n].dst); err != nil {
-			probs.add(&Error{Code: CodeInvalid, Message: name + ": " + err.Error()})
+			probs.add(&Error{Code: CodeInvalid, Message: fields[n].name + ": " + err.Error()})
 		}
 	}
 }
@@ -201,9 +201,21 @@ func skipValue(data []byte, i int) int {
 	return i
 }
 
-func indexOf(fields []field, name string) int {
+// indexOf finds the field a member name token (quotes included) names. A
+// name with escapes is decoded first.
+func indexOf(fields []field, tok []byte) int {
+	raw := tok[1 : len(tok)-1]
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		name := decodeName(tok)
+		for i := range fields {
+			if fields[i].name == name {
+				return i
+			}
+		}
+		return -1
+	}
 	for i := range fields {
-		if fields[i].name == name {
+		if fields[i].name == string(raw) { // no allocation: a comparison
 			return i
 		}
 	}
