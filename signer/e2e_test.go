@@ -204,6 +204,41 @@ func TestE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("names with URL-special and non-ASCII characters round-trip", func(t *testing.T) {
+		for _, name := range []string{"a b+c%20#?&=;~'!.png", "Grüße 写真 😀.png", "[x] (1) {2} ^ ` | $.png"} {
+			u := upload(t, p, map[string]any{"fileName": name, "contentType": "image/png"})
+			if !strings.HasSuffix(u.Key, "/"+name) {
+				t.Fatalf("key %q does not end in the name %q", u.Key, name)
+			}
+			status, body := put(t, u, []byte(name))
+			wantS3(t, "PUT "+name, status, 200, body)
+			if !slices.Contains(e.keys(t), u.Key) {
+				t.Fatalf("bucket has no object %q", u.Key)
+			}
+			status, got, hdr := s3Do(t, "GET", download(t, p, map[string]any{"key": u.Key, "downloadName": name}).URL, nil, nil)
+			wantS3(t, "GET "+name, status, 200, got)
+			if string(got) != name {
+				t.Fatalf("got %q, want %q", got, name)
+			}
+			if cd := hdr.Get("Content-Disposition"); !strings.Contains(cd, "filename*=UTF-8''") {
+				t.Errorf("Content-Disposition = %q", cd)
+			}
+		}
+		// The compat routes keep such names as the key, too.
+		var up, acc struct{ URL string }
+		q := url.Values{"fileName": {"my file+1 #2"}, "extension": {"png"}, "mediaType": {"image"}}
+		callJSON(t, "GET", p.URL+"/signed-url-upload?"+q.Encode(), "", 200, &up)
+		status, body, _ := s3Do(t, "PUT", up.URL, map[string]string{"Content-Type": "image/png"}, []byte("compat"))
+		wantS3(t, "compat PUT", status, 200, body)
+		q.Del("mediaType")
+		callJSON(t, "GET", p.URL+"/signed-url-access?"+q.Encode(), "", 200, &acc)
+		status, got, _ := s3Do(t, "GET", acc.URL, nil, nil)
+		wantS3(t, "compat GET", status, 200, got)
+		if !slices.Contains(e.keys(t), "uploads/my file+1 #2.png") || string(got) != "compat" {
+			t.Fatalf("compat round trip: got %q, bucket %v", got, e.keys(t))
+		}
+	})
+
 	t.Run("wrong Content-Type is rejected", func(t *testing.T) {
 		u := upload(t, p, map[string]any{"fileName": "a.png", "contentType": "image/png"})
 		wrong := maps(u.Headers, "Content-Type", "image/jpeg")
