@@ -15,7 +15,8 @@ import (
 )
 
 // updateScreenshot also writes the screenshot of a successful upload to
-// docsScreenshot, the copy the README shows:
+// docsScreenshot, the copy the README shows; the stack then runs on the
+// addresses of `make run`, which must be free:
 //
 //	go test ./infra/local -run TestAllowedOrigin -update-screenshot
 var updateScreenshot = flag.Bool("update-screenshot", false, "write "+docsScreenshot+" from this run")
@@ -27,7 +28,14 @@ const docsScreenshot = "docs/upload-page.png"
 // signer's presigned PUT, sending the signed headers, shows it back through a
 // presigned GET, and the object in S3 has the file's bytes.
 func TestAllowedOriginUploadsAndShowsTheImage(t *testing.T) {
-	st := localtest.Stack(t)
+	var adjust []func(*stack.Options)
+	if *updateScreenshot {
+		// The README's copy shows the addresses `make run` prints.
+		adjust = append(adjust, func(o *stack.Options) {
+			o.S3Addr, o.SignerAddr, o.PageAddr, o.OtherPageAddr = defaultS3Addr, defaultSignerAddr, "", defaultOtherAddr
+		})
+	}
+	st := localtest.Stack(t, adjust...)
 	b := localtest.NewBrowser(t)
 
 	r := uploadThroughPage(t, b, st.PageURL, samplePNG)
@@ -83,6 +91,8 @@ func TestDisallowedOriginIsBlockedByCORS(t *testing.T) {
 	if !strings.Contains(r.ErrorText, "CORS") {
 		t.Errorf("error text %q does not mention CORS", r.ErrorText)
 	}
+	path, _ := b.Screenshot("local/other-origin-blocked.png")
+	t.Logf("screenshot: %s", path)
 	if keys := objectKeys(t, st); len(keys) != 0 {
 		t.Errorf("bucket holds %v after the blocked upload, want nothing", keys)
 	}
