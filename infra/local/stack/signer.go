@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os/exec"
@@ -35,9 +36,10 @@ type signerProc struct {
 // signerEnv returns the signer's whole environment: the environment's
 // settings by the signer's own variable names (as infra/service sets them on
 // the Fargate task), pointed at the local S3 server with path-style URLs,
-// and the local signer user's static keys. Nothing is inherited from the
-// caller's environment, so no stray S3PRESIGN_* or AWS_* variable leaks in.
-func signerEnv(env config.Environment, bucket, endpoint, region, listen string, creds aws.Credentials) []string {
+// and the local signer user's static keys, then extra on top. Nothing is
+// inherited from the caller's environment, so no stray S3PRESIGN_* or AWS_*
+// variable leaks in.
+func signerEnv(env config.Environment, bucket, endpoint, region, listen string, creds aws.Credentials, extra map[string]string) []string {
 	vars := map[string]string{
 		sconfig.EnvEnvironment:     env.Name,
 		sconfig.EnvBucket:          bucket,
@@ -64,6 +66,7 @@ func signerEnv(env config.Environment, bucket, endpoint, region, listen string, 
 		"AWS_CONFIG_FILE":             "/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
 	}
+	maps.Copy(vars, extra)
 	out := make([]string, 0, len(vars))
 	for k, v := range vars {
 		out = append(out, k+"="+v)

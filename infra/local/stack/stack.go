@@ -71,6 +71,12 @@ type Options struct {
 	Log io.Writer
 	// SignerLog receives the signer's own (JSON) log; nil discards it.
 	SignerLog io.Writer
+	// SignerEnv adds or overrides signer variables (names from
+	// signer/config), e.g. multipart settings a test needs.
+	SignerEnv map[string]string
+	// PageRoutes are served on both page origins next to the upload page
+	// (ServeMux patterns, e.g. "GET /uppy/" for another test page).
+	PageRoutes map[string]http.Handler
 }
 
 // Stack is a running local stack.
@@ -213,7 +219,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	// Signer.
 	logf("starting the signer (%s)", o.SignerBin)
 	st.signer, err = startSigner(ctx, o.SignerBin, o.SignerAddr, func(listen string) []string {
-		return signerEnv(st.Env, st.Bucket, st.S3.Endpoint, Region, listen, st.SignerCreds)
+		return signerEnv(st.Env, st.Bucket, st.S3.Endpoint, Region, listen, st.SignerCreds, o.SignerEnv)
 	}, o.SignerLog)
 	if err != nil {
 		return st, err
@@ -231,6 +237,14 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		})
 		if err != nil {
 			return st, err
+		}
+		if len(o.PageRoutes) > 0 {
+			mux := http.NewServeMux()
+			mux.Handle("/", h)
+			for pattern, route := range o.PageRoutes {
+				mux.Handle(pattern, route)
+			}
+			h = mux
 		}
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 		st.pages = append(st.pages, srv)

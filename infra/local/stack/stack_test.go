@@ -248,3 +248,26 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Extra page routes (for other browser tests, such as an Uppy page) are
+// served on both page origins, next to the upload page.
+func TestPageRoutesAreServedOnBothOrigins(t *testing.T) {
+	st := localtest.Stack(t, func(o *stack.Options) {
+		o.PageRoutes = map[string]http.Handler{"GET /extra/": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			io.WriteString(w, "extra page")
+		})}
+	})
+	for _, base := range []string{st.PageURL, st.OtherPageURL} {
+		for path, want := range map[string]string{"extra/x": "extra page", "config.js": "S3PRESIGN_PAGE"} {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+				t.Errorf("GET %s%s: %d %q, want 200 with %q", base, path, resp.StatusCode, body, want)
+			}
+		}
+	}
+}
