@@ -303,7 +303,7 @@ func listen(addr, what string) (net.Listener, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, fmt.Errorf("%s: %w (is another local stack running? each address has a flag: -page-addr, -other-addr, -signer-addr, -s3-addr)", what, err)
 	}
 	return ln, nil
 }
