@@ -2,6 +2,7 @@ package changeguard
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -467,6 +468,23 @@ func TestRender(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestMarkdownCapsTheQuietList(t *testing.T) {
+	var r Report
+	for i := range 45 {
+		r.Changes = append(r.Changes, Change{Stack: "s", LogicalID: fmt.Sprintf("R%02d", i), Type: "AWS::SNS::Topic", Action: Add})
+	}
+	var b strings.Builder
+	if err := r.WriteMarkdown(&b, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(b.String(), "- add "); got != 40 {
+		t.Errorf("listed %d additions, want 40", got)
+	}
+	if !strings.Contains(b.String(), "- … and 5 more") || !strings.Contains(b.String(), "<summary>45 added</summary>") {
+		t.Errorf("output:\n%s", b.String())
 	}
 }
 

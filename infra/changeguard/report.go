@@ -146,7 +146,12 @@ func (r Report) WriteMarkdown(w io.Writer, o RenderOptions) error {
 	}
 	if len(quiet) > 0 {
 		fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n", mdText(strings.TrimSuffix(strings.TrimPrefix(r.quietSummary(), "Also: "), ".")))
-		for _, c := range quiet {
+		const maxQuiet = 40 // keep the comment readable; the job log has the rest
+		for i, c := range quiet {
+			if i == maxQuiet {
+				fmt.Fprintf(&b, "- … and %d more\n", len(quiet)-maxQuiet)
+				break
+			}
 			extra := ""
 			if c.AssetOnly {
 				extra = " (asset hash only)"
