@@ -93,7 +93,9 @@ type Environment struct {
 	ExemptPrincipalArns []string
 	// UploadPrefix is the key prefix of every upload, ending in "/" (uploadPrefix).
 	UploadPrefix string
-	// AllowedTypes lists the content types the signer accepts (allowedTypes).
+	// AllowedTypes lists the content types the signer accepts (allowedTypes):
+	// a type from the signer's built-in table ("image/png") or a type with
+	// its extensions ("text/markdown=md|markdown").
 	AllowedTypes []string
 	// MaxSize is the largest single PUT/POST in bytes (maxSize).
 	MaxSize int64

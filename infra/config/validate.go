@@ -44,7 +44,7 @@ var (
 	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
 	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 	prefixRE    = regexp.MustCompile(`^[A-Za-z0-9!_.'()/-]+/$`)
-	mediaTypeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
+	mediaTypeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*(=[a-z0-9]+(\|[a-z0-9]+)*)?$`)
 	certRE      = regexp.MustCompile(`^arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[A-Za-z0-9-]+$`)
 	principalRE = regexp.MustCompile(`^arn:aws[a-z-]*:(iam|sts)::([0-9]{12}|\*):\S+$`)
 	hostRE      = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
@@ -118,7 +118,7 @@ func validate(e Environment) []error {
 	}
 	for i, t := range e.AllowedTypes {
 		if !mediaTypeRE.MatchString(t) {
-			bad(fmt.Sprintf("allowedTypes[%d]", i), "must be a lower-case type/subtype such as image/png, got %q", t)
+			bad(fmt.Sprintf("allowedTypes[%d]", i), "must be a lower-case type/subtype such as image/png, or one with its extensions such as text/markdown=md|markdown, got %q", t)
 		}
 	}
 
@@ -210,20 +210,15 @@ func validate(e Environment) []error {
 	return errs
 }
 
-// checkOrigin accepts what S3 CORS and browsers agree on: scheme://host[:port]
-// with at most one "*" in the host, or "*" alone (not in prod).
+// checkOrigin accepts an exact origin, scheme://host[:port]. Wildcards are
+// refused: the same list configures the signer's own CORS, which takes exact
+// origins only, and a wildcard origin would let any site drive uploads.
 func checkOrigin(o string, prod bool) error {
-	if o == "*" {
-		if prod {
-			return fmt.Errorf("\"*\" is refused in prod: list the page origins")
-		}
-		return nil
+	if strings.Contains(o, "*") {
+		return fmt.Errorf("wildcards are not accepted: list each page origin, got %q", o)
 	}
-	if strings.Count(o, "*") > 1 {
-		return fmt.Errorf("at most one \"*\" is allowed, got %q", o)
-	}
-	u, err := url.Parse(strings.Replace(o, "*", "wildcard", 1))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || u.Opaque != "" {
 		return fmt.Errorf("must be an origin such as https://app.example.com (scheme, host, optional port; no path or trailing slash), got %q", o)
 	}
 	if prod && u.Scheme != "https" {

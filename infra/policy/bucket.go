@@ -125,3 +125,18 @@ func SignerStatement(env config.Environment, bucketARN string) Statement {
 		Resource: []string{PrefixARN(bucketARN, env.UploadPrefix)},
 	}
 }
+
+// SignerKMSStatement lets the signer's credentials use the bucket's KMS key,
+// only through S3 in the bucket's region: GenerateDataKey to write (PUT,
+// UploadPart) and Decrypt to read and to complete multipart uploads.
+// kms:Encrypt is not needed by S3 with SSE-KMS. keyARN and region may be
+// CDK tokens.
+func SignerKMSStatement(keyARN, region string) Statement {
+	return Statement{
+		Sid:       "SignerKeyThroughS3",
+		Effect:    Allow,
+		Action:    []string{"kms:Decrypt", "kms:GenerateDataKey"},
+		Resource:  []string{keyARN},
+		Condition: Condition{"StringEquals": {"kms:ViaService": {"s3." + region + ".amazonaws.com"}}},
+	}
+}

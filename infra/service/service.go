@@ -1,0 +1,371 @@
+// Package service is the stateless construct: the signer on ECS Fargate
+// behind an Application Load Balancer, its VPC, task role, environment and
+// secrets.
+package service
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/s3presign/s3presign/infra/config"
+	"github.com/s3presign/s3presign/infra/internal/iamx"
+	"github.com/s3presign/s3presign/infra/secrets"
+	sconfig "github.com/s3presign/s3presign/signer/config"
+)
+
+// Container settings shared with the signer image.
+const (
+	// ContainerName is the signer container's name in the task definition.
+	ContainerName = "signer"
+	// ContainerPort is where the signer listens.
+	ContainerPort = 8080
+	// BinaryPath is the signer binary inside the image (signer/Dockerfile).
+	BinaryPath = "/signer"
+	// NonRootUser is distroless's "nonroot" uid:gid.
+	NonRootUser = "65532:65532"
+	// ReadinessPath is the ALB health check path.
+	ReadinessPath = "/readyz"
+	// CPUTargetPercent is the autoscaling target for average CPU.
+	CPUTargetPercent = 60
+	// TrustedProxyHops is the number of X-Forwarded-For hops the ALB adds.
+	TrustedProxyHops = 1
+)
+
+// Names of the AWS SDK's credential variables, set from the signing user's
+// secret in signing mode "user".
+const (
+	// EnvAWSAccessKeyID is read by the SDK's default credential chain.
+	EnvAWSAccessKeyID = "AWS_ACCESS_KEY_ID"
+	// EnvAWSSecretAccessKey is read by the SDK's default credential chain.
+	EnvAWSSecretAccessKey = "AWS_SECRET_ACCESS_KEY"
+)
+
+// ServiceProps configures NewService.
+type ServiceProps struct {
+	// Env is the validated environment.
+	Env *config.Environment
+	// SignerDir is the signer's folder (the container build context), an
+	// absolute path resolved from the repository root.
+	SignerDir *string
+	// Bucket is the upload bucket.
+	Bucket awss3.IBucket
+	// Key is the bucket's KMS key, or nil.
+	Key awskms.IKey
+	// LogBucket receives ALB access logs and VPC flow logs.
+	LogBucket awss3.IBucket
+	// ALBLogPrefix and FlowLogPrefix are the folders in LogBucket.
+	ALBLogPrefix, FlowLogPrefix *string
+	// TokenKey signs multipart tokens.
+	TokenKey awssecretsmanager.ISecret
+	// APIKeys holds API-key hash lines (authMode apikey), or nil.
+	APIKeys awssecretsmanager.ISecret
+	// SigningUserKeys holds the signing user's access key (signing user), or nil.
+	SigningUserKeys awssecretsmanager.ISecret
+}
+
+// Service is the running signer.
+type Service struct {
+	constructs.Construct
+	// URL is the signer's base URL (https://domainName, or http://<ALB DNS>).
+	URL *string
+	// LoadBalancer fronts the tasks.
+	LoadBalancer awselasticloadbalancingv2.ApplicationLoadBalancer
+	// Service is the ECS service.
+	Service awsecs.FargateService
+	// TaskRole is what the signer's code runs as.
+	TaskRole awsiam.Role
+	// Container is the signer container.
+	Container awsecs.ContainerDefinition
+}
+
+// NewService builds the VPC, cluster, task definition, service and ALB.
+func NewService(scope constructs.Construct, id string, props *ServiceProps) *Service {
+	env := props.Env
+	this := constructs.NewConstruct(scope, jsii.String(id))
+	s := &Service{Construct: this}
+
+	vpc := newVPC(this, env, props)
+	publicTasks := env.NatGateways == 0
+	taskSubnets := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	if publicTasks {
+		taskSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC}
+	}
+
+	cluster := awsecs.NewCluster(this, jsii.String("Cluster"), &awsecs.ClusterProps{
+		Vpc:                 vpc,
+		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
+	})
+
+	// The task role: only the signer statements, nothing from grant*
+	// (see iamx.SignerStatements). In signing mode "user" the IAM user holds
+	// those rights instead and the task role gets none.
+	s.TaskRole = awsiam.NewRole(this, jsii.String("TaskRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), nil),
+		Description: jsii.String("s3presign " + env.Name + " signer: put/get under the upload prefix only"),
+	})
+	if env.Signing == config.SigningRole {
+		for _, st := range iamx.SignerStatements(env, props.Bucket, props.Key) {
+			s.TaskRole.AddToPrincipalPolicy(st)
+		}
+		cdknag.NagSuppressions_AddResourceSuppressions(s.TaskRole, &[]*cdknag.NagPackSuppression{iamx.PrefixWildcard(env.UploadPrefix)}, jsii.Bool(true))
+	}
+
+	taskDef := awsecs.NewFargateTaskDefinition(this, jsii.String("Task"), &awsecs.FargateTaskDefinitionProps{
+		Cpu:            jsii.Number(env.CPU),
+		MemoryLimitMiB: jsii.Number(env.MemoryMiB),
+		TaskRole:       s.TaskRole,
+		RuntimePlatform: &awsecs.RuntimePlatform{
+			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
+			CpuArchitecture:       awsecs.CpuArchitecture_X86_64(),
+		},
+	})
+
+	logs := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     Retention(env.LogRetentionDays),
+		RemovalPolicy: removalPolicy(env),
+	})
+
+	image := awsecrassets.NewDockerImageAsset(this, jsii.String("Image"), &awsecrassets.DockerImageAssetProps{
+		Directory: props.SignerDir,
+		Platform:  awsecrassets.Platform_LINUX_AMD64(),
+		// What goes into the build context (and so into the asset hash) is
+		// decided by signer/.dockerignore alone, which the CDK honours.
+	})
+
+	s.Container = taskDef.AddContainer(jsii.String(ContainerName), &awsecs.ContainerDefinitionOptions{
+		ContainerName:          jsii.String(ContainerName),
+		Image:                  awsecs.ContainerImage_FromDockerImageAsset(image),
+		Essential:              jsii.Bool(true),
+		ReadonlyRootFilesystem: jsii.Bool(true),
+		User:                   jsii.String(NonRootUser),
+		PortMappings:           &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(ContainerPort), Protocol: awsecs.Protocol_TCP}},
+		Logging: awsecs.LogDrivers_AwsLogs(&awsecs.AwsLogDriverProps{
+			StreamPrefix: jsii.String(ContainerName),
+			LogGroup:     logs,
+		}),
+		HealthCheck: &awsecs.HealthCheck{
+			Command:     jsii.Strings("CMD", BinaryPath, "healthcheck"),
+			Interval:    awscdk.Duration_Seconds(jsii.Number(15)),
+			Timeout:     awscdk.Duration_Seconds(jsii.Number(5)),
+			Retries:     jsii.Number(3),
+			StartPeriod: awscdk.Duration_Seconds(jsii.Number(10)),
+		},
+		StopTimeout: awscdk.Duration_Seconds(jsii.Number(30)),
+	})
+	// Added one by one in sorted order so the template is the same on every synth.
+	vars := Environment(env, *props.Bucket.BucketName(), *awscdk.Aws_REGION())
+	for _, name := range sortedKeys(vars) {
+		s.Container.AddEnvironment(jsii.String(name), jsii.String(vars[name]))
+	}
+	injected := map[string]awsecs.Secret{
+		sconfig.EnvTokenKey: awsecs.Secret_FromSecretsManager(props.TokenKey, nil),
+	}
+	if props.APIKeys != nil {
+		injected[sconfig.EnvAPIKeys] = awsecs.Secret_FromSecretsManager(props.APIKeys, nil)
+	}
+	if props.SigningUserKeys != nil {
+		injected[EnvAWSAccessKeyID] = awsecs.Secret_FromSecretsManager(props.SigningUserKeys, jsii.String(secrets.FieldAccessKeyID))
+		injected[EnvAWSSecretAccessKey] = awsecs.Secret_FromSecretsManager(props.SigningUserKeys, jsii.String(secrets.FieldSecretAccessKey))
+	}
+	for _, name := range sortedKeys(injected) {
+		s.Container.AddSecret(jsii.String(name), injected[name])
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(taskDef, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-ECS2"),
+		Reason: jsii.String("Only non-secret settings (bucket name, region, prefix, limits, modes, origins) are plain variables, named by the signer's config constants and visible in template diffs; " +
+			"every secret (API-key hashes, token key, signing user's access key) is injected from Secrets Manager."),
+	}}, jsii.Bool(false))
+	// After the container and its secrets: the execution role and its
+	// policy exist only from here on.
+	cdknag.NagSuppressions_AddResourceSuppressions(taskDef.ExecutionRole(), &[]*cdknag.NagPackSuppression{{
+		Id:        jsii.String("AwsSolutions-IAM5"),
+		Reason:    jsii.String("The execution role's ecr:GetAuthorizationToken has no resource-level permissions, so AWS requires Resource \"*\"; image pulls, log writes and secret reads are scoped to their resources."),
+		AppliesTo: &[]any{"Resource::*"},
+	}}, jsii.Bool(true))
+
+	albSG := awsec2.NewSecurityGroup(this, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              vpc,
+		Description:      jsii.String("s3presign " + env.Name + " load balancer: HTTPS (and HTTP for the redirect) from anywhere"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	taskSG := awsec2.NewSecurityGroup(this, jsii.String("TaskSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              vpc,
+		Description:      jsii.String("s3presign " + env.Name + " signer tasks: the signer port from the load balancer only"),
+		AllowAllOutbound: jsii.Bool(true),
+	})
+
+	s.Service = awsecs.NewFargateService(this, jsii.String("Service"), &awsecs.FargateServiceProps{
+		Cluster:                cluster,
+		TaskDefinition:         taskDef,
+		DesiredCount:           jsii.Number(env.DesiredCount),
+		AssignPublicIp:         jsii.Bool(publicTasks),
+		VpcSubnets:             taskSubnets,
+		SecurityGroups:         &[]awsec2.ISecurityGroup{taskSG},
+		CircuitBreaker:         &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
+		MinHealthyPercent:      jsii.Number(100),
+		MaxHealthyPercent:      jsii.Number(200),
+		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(30)),
+		PlatformVersion:        awsecs.FargatePlatformVersion_VERSION1_4,
+		EnableExecuteCommand:   jsii.Bool(false),
+	})
+
+	cdknag.NagSuppressions_AddResourceSuppressions(albSG, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-EC23"),
+		Reason: jsii.String("The load balancer is the signer API's public entry point: pages and services anywhere call it on 443 (80 only redirects to 443, or serves HTTP in environments without a certificate). " +
+			"Callers are authenticated by the signer itself (API keys or OIDC); the tasks admit only the load balancer."),
+	}}, jsii.Bool(false))
+
+	s.LoadBalancer = awselasticloadbalancingv2.NewApplicationLoadBalancer(this, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
+		Vpc:                     vpc,
+		InternetFacing:          jsii.Bool(true),
+		SecurityGroup:           albSG,
+		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
+		DropInvalidHeaderFields: jsii.Bool(true),
+	})
+	if !*awscdk.Token_IsUnresolved(awscdk.Stack_Of(this).Region()) {
+		// ELB log delivery needs the region's ELB account: only known when
+		// the environment names its region.
+		s.LoadBalancer.LogAccessLogs(props.LogBucket, props.ALBLogPrefix)
+	} else {
+		cdknag.NagSuppressions_AddResourceSuppressions(s.LoadBalancer, &[]*cdknag.NagPackSuppression{{
+			Id:     jsii.String("AwsSolutions-ELB2"),
+			Reason: jsii.String("This environment is region-agnostic (no account/region in cdk.json) and ELB log delivery needs the region's ELB account; setting account and region turns ALB access logs on (to the access-log bucket)."),
+		}}, jsii.Bool(false))
+	}
+
+	var listener awselasticloadbalancingv2.ApplicationListener
+	if env.HTTPS() {
+		listener = s.LoadBalancer.AddListener(jsii.String("Https"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
+			Port:         jsii.Number(443),
+			Protocol:     awselasticloadbalancingv2.ApplicationProtocol_HTTPS,
+			Certificates: &[]awselasticloadbalancingv2.IListenerCertificate{awselasticloadbalancingv2.ListenerCertificate_FromArn(jsii.String(env.CertificateArn))},
+			SslPolicy:    awselasticloadbalancingv2.SslPolicy_RECOMMENDED_TLS,
+			Open:         jsii.Bool(true),
+		})
+		s.LoadBalancer.AddRedirect(&awselasticloadbalancingv2.ApplicationLoadBalancerRedirectConfig{
+			SourcePort:     jsii.Number(80),
+			SourceProtocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+			TargetPort:     jsii.Number(443),
+			TargetProtocol: awselasticloadbalancingv2.ApplicationProtocol_HTTPS,
+		})
+		s.URL = jsii.String("https://" + env.DomainName)
+	} else {
+		listener = s.LoadBalancer.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
+			Port:     jsii.Number(80),
+			Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+			Open:     jsii.Bool(true),
+		})
+		awscdk.Annotations_Of(listener).AddWarningV2(jsii.String("s3presign:http-only"), jsii.String(fmt.Sprintf(
+			"environment %q has no certificateArn: the signer is served over plain HTTP, so API keys, tokens and presigned URLs cross the internet unencrypted. Set certificateArn and domainName in cdk.json.", env.Name)), nil)
+		host := env.DomainName
+		if host == "" {
+			host = *s.LoadBalancer.LoadBalancerDnsName()
+		}
+		s.URL = jsii.String("http://" + host)
+	}
+
+	listener.AddTargets(jsii.String("Signer"), &awselasticloadbalancingv2.AddApplicationTargetsProps{
+		Port:     jsii.Number(ContainerPort),
+		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+		Targets: &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{s.Service.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
+			ContainerName: jsii.String(ContainerName),
+			ContainerPort: jsii.Number(ContainerPort),
+		})},
+		HealthCheck: &awselasticloadbalancingv2.HealthCheck{
+			Path:                    jsii.String(ReadinessPath),
+			HealthyHttpCodes:        jsii.String("200"),
+			Interval:                awscdk.Duration_Seconds(jsii.Number(15)),
+			Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
+			HealthyThresholdCount:   jsii.Number(2),
+			UnhealthyThresholdCount: jsii.Number(3),
+		},
+		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(30)),
+	})
+
+	scaling := s.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
+		MinCapacity: jsii.Number(env.DesiredCount),
+		MaxCapacity: jsii.Number(env.MaxCount),
+	})
+	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{
+		TargetUtilizationPercent: jsii.Number(CPUTargetPercent),
+		ScaleInCooldown:          awscdk.Duration_Seconds(jsii.Number(120)),
+		ScaleOutCooldown:         awscdk.Duration_Seconds(jsii.Number(60)),
+	})
+	return s
+}
+
+// Environment returns the signer container's plain environment variables,
+// named by the signer's own constants. bucket and region may be CDK tokens.
+// Secrets are not here: they are injected from Secrets Manager.
+func Environment(env *config.Environment, bucket, region string) map[string]string {
+	vars := map[string]string{
+		sconfig.EnvEnvironment:      env.Name,
+		sconfig.EnvBucket:           bucket,
+		sconfig.EnvRegion:           region,
+		sconfig.EnvKeyPrefix:        env.UploadPrefix,
+		sconfig.EnvAllowedTypes:     strings.Join(env.AllowedTypes, ","),
+		sconfig.EnvMaxSize:          strconv.FormatInt(env.MaxSize, 10),
+		sconfig.EnvDefaultExpiry:    Duration(env.DefaultExpiry),
+		sconfig.EnvMaxExpiry:        Duration(env.MaxExpiry),
+		sconfig.EnvListenAddr:       ":" + strconv.Itoa(ContainerPort),
+		sconfig.EnvCompatRoutes:     strconv.FormatBool(env.CompatRoutes),
+		sconfig.EnvCompatOverwrite:  env.CompatOverwrite,
+		sconfig.EnvAuthMode:         env.AuthMode,
+		sconfig.EnvTrustedProxyHops: strconv.Itoa(TrustedProxyHops),
+	}
+	if len(env.AllowedOrigins) > 0 {
+		vars[sconfig.EnvCORSOrigins] = strings.Join(env.AllowedOrigins, ",")
+	}
+	if env.AuthMode == config.AuthOIDC {
+		vars[sconfig.EnvOIDCIssuer] = env.OIDCIssuer
+		vars[sconfig.EnvOIDCAudience] = env.OIDCAudience
+	}
+	return vars
+}
+
+// Duration formats a whole-second duration the short way ("15m", "1h",
+// "90s"), which Go's time.ParseDuration reads back.
+func Duration(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	case d%time.Minute == 0:
+		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+	default:
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func removalPolicy(env *config.Environment) awscdk.RemovalPolicy {
+	if env.RemovalPolicy == config.RemovalDestroy {
+		return awscdk.RemovalPolicy_DESTROY
+	}
+	return awscdk.RemovalPolicy_RETAIN
+}

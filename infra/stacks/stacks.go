@@ -1,0 +1,167 @@
+// Package stacks wires the constructs into two stacks per environment: the
+// stateful storage stack (bucket, log bucket, key, secrets) and the
+// stateless service stack (VPC, ALB, Fargate), so the service can be
+// replaced freely without touching data.
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/s3presign/s3presign/infra/config"
+	"github.com/s3presign/s3presign/infra/secrets"
+	"github.com/s3presign/s3presign/infra/service"
+	"github.com/s3presign/s3presign/infra/storage"
+)
+
+// Project prefixes every stack name and tags every resource.
+const Project = "s3presign"
+
+// StorageStackName is the storage stack's name (and construct id) for env.
+func StorageStackName(env string) string { return Project + "-" + env + "-storage" }
+
+// ServiceStackName is the service stack's name (and construct id) for env.
+func ServiceStackName(env string) string { return Project + "-" + env + "-service" }
+
+// Output names.
+const (
+	// OutputBucketName is the storage stack's output with the bucket name.
+	OutputBucketName = "BucketName"
+	// OutputSignerURL is the service stack's output with the signer's URL.
+	OutputSignerURL = "SignerUrl"
+)
+
+// StorageStackProps configures NewStorageStack.
+type StorageStackProps struct {
+	awscdk.StackProps
+	// Env is the validated environment.
+	Env *config.Environment
+}
+
+// StorageStack holds everything stateful.
+type StorageStack struct {
+	awscdk.Stack
+	// Storage is the bucket construct.
+	Storage *storage.Storage
+	// Secrets is the secrets construct.
+	Secrets *secrets.Secrets
+}
+
+// NewStorageStack builds the stateful stack.
+func NewStorageStack(scope constructs.Construct, id string, props *StorageStackProps) *StorageStack {
+	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
+	s := &StorageStack{Stack: stack}
+	s.Storage = storage.NewStorage(stack, "Storage", &storage.StorageProps{Env: props.Env})
+	s.Secrets = secrets.NewSecrets(stack, "Secrets", &secrets.SecretsProps{
+		Env:    props.Env,
+		Bucket: s.Storage.Bucket,
+		Key:    s.Storage.Key,
+	})
+	awscdk.NewCfnOutput(stack, jsii.String(OutputBucketName), &awscdk.CfnOutputProps{
+		Value:       s.Storage.Bucket.BucketName(),
+		Description: jsii.String("The upload bucket"),
+	})
+	return s
+}
+
+// ServiceStackProps configures NewServiceStack.
+type ServiceStackProps struct {
+	awscdk.StackProps
+	// Env is the validated environment.
+	Env *config.Environment
+	// SignerDir is the signer's folder (container build context), absolute.
+	SignerDir *string
+	// Storage is the environment's storage stack.
+	Storage *StorageStack
+}
+
+// ServiceStack holds the stateless signer service.
+type ServiceStack struct {
+	awscdk.Stack
+	// Service is the signer construct.
+	Service *service.Service
+}
+
+// NewServiceStack builds the stateless stack.
+func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackProps) *ServiceStack {
+	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
+	st := props.Storage
+	sp := &service.ServiceProps{
+		Env:           props.Env,
+		SignerDir:     props.SignerDir,
+		Bucket:        st.Storage.Bucket,
+		LogBucket:     st.Storage.LogBucket,
+		ALBLogPrefix:  jsii.String(storage.ALBLogPrefix),
+		FlowLogPrefix: jsii.String(storage.FlowLogPrefix),
+		TokenKey:      st.Secrets.TokenKey,
+	}
+	if st.Storage.Key != nil {
+		sp.Key = st.Storage.Key
+	}
+	if st.Secrets.APIKeys != nil {
+		sp.APIKeys = st.Secrets.APIKeys
+	}
+	if st.Secrets.SigningUserKeys != nil {
+		sp.SigningUserKeys = st.Secrets.SigningUserKeys
+	}
+	s := &ServiceStack{Stack: stack, Service: service.NewService(stack, "Signer", sp)}
+	stack.AddStackDependency(st.Stack, jsii.String("the service reads the bucket, key and secrets"))
+	awscdk.NewCfnOutput(stack, jsii.String(OutputSignerURL), &awscdk.CfnOutputProps{
+		Value:       s.Service.URL,
+		Description: jsii.String("The signer's base URL"),
+	})
+	return s
+}
+
+// Stacks are one environment's two stacks.
+type Stacks struct {
+	// Storage is the stateful stack.
+	Storage *StorageStack
+	// Service is the stateless stack.
+	Service *ServiceStack
+}
+
+// Build adds env's two stacks to app and runs cdk-nag's AwsSolutions checks
+// on them: any finding that is not suppressed (in code, with a reason) is an
+// error at synth.
+func Build(app awscdk.App, env *config.Environment, signerDir string) Stacks {
+	base := awscdk.StackProps{
+		TerminationProtection: jsii.Bool(env.IsProd()),
+		Tags: &map[string]*string{
+			"project":     jsii.String(Project),
+			"environment": jsii.String(env.Name),
+		},
+	}
+	if env.Account != "" {
+		base.Env = &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.Region)}
+		if len(env.AvailabilityZones) > 0 {
+			// The VPC checks its zones against the stack's, which the CDK would
+			// look up in the account (credentials needed, result cached in
+			// cdk.context.json). The configured zones answer that lookup, so
+			// synth stays offline.
+			key := "availability-zones:account=" + env.Account + ":region=" + env.Region
+			app.Node().SetContext(jsii.String(key), env.AvailabilityZones)
+		}
+	}
+
+	storageProps := base
+	storageProps.Description = jsii.String("s3presign " + env.Name + ": upload bucket, access-log bucket, key and secrets (stateful)")
+	storageStack := NewStorageStack(app, StorageStackName(env.Name), &StorageStackProps{StackProps: storageProps, Env: env})
+
+	serviceProps := base
+	serviceProps.Description = jsii.String("s3presign " + env.Name + ": the signer on ECS Fargate behind an ALB (stateless)")
+	serviceStack := NewServiceStack(app, ServiceStackName(env.Name), &ServiceStackProps{
+		StackProps: serviceProps,
+		Env:        env,
+		SignerDir:  jsii.String(signerDir),
+		Storage:    storageStack,
+	})
+
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{
+		Verbose: jsii.Bool(true),
+		Reports: jsii.Bool(false),
+	}), nil)
+	return Stacks{Storage: storageStack, Service: serviceStack}
+}
