@@ -1,0 +1,170 @@
+package stacks_test
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/s3presign/s3presign/infra/config"
+)
+
+const signerActions = `["s3:AbortMultipartUpload","s3:GetObject","s3:ListMultipartUploadParts","s3:PutObject"]`
+
+// signerResource matches exactly arn-of-the-upload-bucket + "/uploads/*", by
+// direct reference (storage stack) or weak cross-stack reference (service).
+var signerResource = regexp.MustCompile(`^\{"Fn::Join":\["",\[(` +
+	`\{"Fn::GetAtt":\["` + bucketLogicalID + `","Arn"\]\}|` +
+	`\{"Fn::GetStackOutput":\{"OutputName":"PublishOutputFnGetAtt` + bucketLogicalID + `Arn[0-9A-F]+","Region":[^}]*\}?,"StackName":"s3presign-[a-z]+-storage"\}\}` +
+	`),"/uploads/\*"\]\]\}$`)
+
+var kmsResource = regexp.MustCompile(`^(\{"Fn::GetAtt":\["` + keyLogicalID + `","Arn"\]\}|` +
+	`\{"Fn::GetStackOutput":\{"OutputName":"PublishOutputFnGetAtt` + keyLogicalID + `Arn[0-9A-F]+","Region":[^}]*\}?,"StackName":"s3presign-[a-z]+-storage"\}\})$`)
+
+// identityStatements returns every statement of every identity policy in a
+// template (AWS::IAM::Policy documents and roles' inline policies), keyed by
+// "<logical id>#<index>".
+func identityStatements(tmpl map[string]any) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	add := func(id string, doc any) {
+		sts, _ := dig(doc, "Statement").([]any)
+		for i, st := range sts {
+			out[id+"#"+strconv.Itoa(i)] = st.(map[string]any)
+		}
+	}
+	for id, r := range resources(tmpl, "AWS::IAM::Policy") {
+		add(id, props(r)["PolicyDocument"])
+	}
+	for id, r := range resources(tmpl, "AWS::IAM::Role") {
+		pols, _ := props(r)["Policies"].([]any)
+		for _, p := range pols {
+			add(id, dig(p, "PolicyDocument"))
+		}
+	}
+	// CDK's own custom-resource provider roles are AWS::IAM::Role too, but
+	// may be rendered as raw resources with a Properties.Policies list: covered above.
+	return out
+}
+
+func actions(st map[string]any) []string {
+	switch a := st["Action"].(type) {
+	case string:
+		return []string{a}
+	case []any:
+		var out []string
+		for _, x := range a {
+			out = append(out, x.(string))
+		}
+		return out
+	}
+	return nil
+}
+
+// checkSignerStatement reports why st is not exactly the signer's S3 statement.
+func checkSignerStatement(t *testing.T, where string, st map[string]any) {
+	t.Helper()
+	if st["Effect"] != "Allow" || js(st["Action"]) != signerActions || st["Condition"] != nil || st["NotAction"] != nil || st["NotResource"] != nil {
+		t.Errorf("%s: S3 statement %s, want exactly Allow %s", where, js(st), signerActions)
+	}
+	if !signerResource.MatchString(js(st["Resource"])) {
+		t.Errorf("%s: S3 statement resource %s, want exactly the upload bucket's ARN + \"/uploads/*\"", where, js(st["Resource"]))
+	}
+}
+
+func TestNoIdentityPolicyHasWildcardActionsOrOtherS3Rights(t *testing.T) {
+	all := map[string]*synthesized{"dev": synthEnv(t, "dev"), "staging": synthEnv(t, "staging"), "prod": synthEnv(t, "prod"), "variant": variant(t)}
+	for name, s := range all {
+		for stack, tmpl := range map[string]map[string]any{"storage": s.storage, "service": s.service} {
+			for id, st := range identityStatements(tmpl) {
+				where := name + "/" + stack + "/" + id
+				var s3, kms bool
+				for _, a := range actions(st) {
+					if a == "*" || strings.HasSuffix(a, ":*") {
+						t.Errorf("%s: wildcard action %q in %s", where, a, js(st))
+					}
+					s3 = s3 || strings.HasPrefix(a, "s3:")
+					kms = kms || strings.HasPrefix(a, "kms:")
+				}
+				if s3 {
+					checkSignerStatement(t, where, st)
+				}
+				if kms {
+					want := `{"Action":["kms:Decrypt","kms:GenerateDataKey"],"Condition":{"StringEquals":{"kms:ViaService":{"Fn::Join":["",["s3.",{"Ref":"AWS::Region"},".amazonaws.com"]]}}},"Effect":"Allow",`
+					if !strings.HasPrefix(js(st), want) || !kmsResource.MatchString(js(st["Resource"])) {
+						t.Errorf("%s: KMS statement %s, want only Decrypt and GenerateDataKey on the bucket key through S3", where, js(st))
+					}
+				}
+			}
+		}
+	}
+}
+
+// policiesOf returns the statements of the AWS::IAM::Policy resources
+// attached to a role (by Ref) or user.
+func policiesOf(tmpl map[string]any, field, ref string) []map[string]any {
+	var out []map[string]any
+	for _, r := range resources(tmpl, "AWS::IAM::Policy") {
+		if strings.Contains(js(props(r)[field]), `{"Ref":"`+ref+`"}`) {
+			for _, st := range dig(props(r), "PolicyDocument", "Statement").([]any) {
+				out = append(out, st.(map[string]any))
+			}
+		}
+	}
+	return out
+}
+
+func taskRoleID(t *testing.T, tmpl map[string]any) string {
+	t.Helper()
+	_, td := only(t, tmpl, "AWS::ECS::TaskDefinition")
+	ref := js(props(td)["TaskRoleArn"])
+	for id := range resources(tmpl, "AWS::IAM::Role") {
+		if ref == `{"Fn::GetAtt":["`+id+`","Arn"]}` {
+			return id
+		}
+	}
+	t.Fatalf("task role %s not found", ref)
+	return ""
+}
+
+func TestTaskRoleIsScopedToThePrefix(t *testing.T) {
+	for _, name := range envNames {
+		s := synthEnv(t, name)
+		sts := policiesOf(s.service, "Roles", taskRoleID(t, s.service))
+		want := 1
+		if s.env.Encryption == config.EncryptionKMS {
+			want = 2
+		}
+		if len(sts) != want {
+			t.Fatalf("%s: task role has %d statements, want %d: %s", name, len(sts), want, js(sts))
+		}
+		checkSignerStatement(t, name+" task role", sts[0])
+		if sid := sts[0]["Sid"]; sid != "SignerObjectsUnderUploadPrefix" {
+			t.Errorf("%s: first statement %v, want the signer statement", name, sid)
+		}
+	}
+}
+
+func TestSigningUserHasTheSameScopeAndTheTaskRoleNone(t *testing.T) {
+	v := variant(t)
+	if sts := policiesOf(v.service, "Roles", taskRoleID(t, v.service)); len(sts) != 0 {
+		t.Errorf("signing user mode: the task role has rights %s, want none", js(sts))
+	}
+	users := resources(v.storage, "AWS::IAM::User")
+	if len(users) != 1 {
+		t.Fatalf("got %d IAM users, want 1", len(users))
+	}
+	for id := range users {
+		sts := policiesOf(v.storage, "Users", id)
+		if len(sts) != 2 {
+			t.Fatalf("user has %d statements, want the signer and KMS ones: %s", len(sts), js(sts))
+		}
+		checkSignerStatement(t, "signing user", sts[0])
+		if n := len(resources(v.storage, "AWS::IAM::AccessKey")); n != 1 {
+			t.Errorf("got %d access keys, want 1", n)
+		}
+	}
+	// Control: role mode has no IAM user.
+	if n := len(resources(synthEnv(t, "dev").storage, "AWS::IAM::User")); n != 0 {
+		t.Errorf("role mode: got %d IAM users, want 0", n)
+	}
+}
