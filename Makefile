@@ -99,6 +99,47 @@ test: modules tools lint ## Run every test (the CI entry point)
 synth: $(CDK) ## Synthesize the CloudFormation templates for ENV offline (make synth ENV=prod)
 	$(CDK) synth --no-notices -c env=$(ENV) --quiet
 
+# ENV's two stacks, as infra/stacks names them.
+STACKS = s3presign-$(ENV)-storage s3presign-$(ENV)-service
+DEPLOY_FLAGS ?= --require-approval broadening
+# Looks for credentials the AWS SDK would find (env keys, profile, web identity,
+# container credentials, shared files). CHECK_CREDENTIALS=0 skips the check
+# (e.g. on EC2 with an instance role); the CDK CLI then reports what it finds.
+CHECK_CREDENTIALS ?= 1
+define require-aws-credentials
+	@if [ "$(CHECK_CREDENTIALS)" != 0 ] && [ -z "$${AWS_ACCESS_KEY_ID:-}$${AWS_PROFILE:-}$${AWS_WEB_IDENTITY_TOKEN_FILE:-}$${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-}$${AWS_CONTAINER_CREDENTIALS_FULL_URI:-}" ] \
+	  && [ ! -s "$${AWS_SHARED_CREDENTIALS_FILE:-$$HOME/.aws/credentials}" ] && [ ! -s "$${AWS_CONFIG_FILE:-$$HOME/.aws/config}" ]; then \
+	  echo "make $@: no AWS credentials found for ENV=$(ENV)." >&2; \
+	  echo "  Checked AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_WEB_IDENTITY_TOKEN_FILE, container credentials, ~/.aws/credentials and ~/.aws/config." >&2; \
+	  echo "  Use credentials for ENV's account, e.g.: AWS_PROFILE=<profile> make $@ ENV=$(ENV)" >&2; \
+	  echo "  (make synth and make diff work offline without any.)" >&2; \
+	  exit 1; fi
+endef
+
+.PHONY: diff
+diff: synth ## Offline: diff ENV's synth against the committed golden templates in infra/testdata/ENV; fails on any difference
+	@rc=0; for s in $(STACKS); do \
+	  echo ">> $$s vs infra/testdata/$(ENV)/$$s.template.json"; \
+	  $(CDK) diff --app cdk.out --no-notices --exclusively --template infra/testdata/$(ENV)/$$s.template.json --fail $$s || rc=1; \
+	done; \
+	if [ $$rc != 0 ]; then echo "make diff: ENV=$(ENV) differs from its golden templates; if intended, run: make golden" >&2; fi; exit $$rc
+
+.PHONY: golden
+golden: ## Rewrite the golden templates in infra/testdata/ from the current code (every environment)
+	UPDATE_GOLDEN=1 go test -count=1 -run 'TestGolden' ./infra/stacks
+
+.PHONY: diff-live
+diff-live: $(CDK) ## Diff ENV's synth against the deployed stacks (needs AWS credentials for ENV's account)
+	$(require-aws-credentials)
+	@$(CDK) diff --no-notices -c env=$(ENV) $(STACKS) || { \
+	  echo "make diff-live: cdk diff failed for ENV=$(ENV); check that your AWS credentials belong to ENV's account and region, and that the account is bootstrapped (make bootstrap ENV=$(ENV))." >&2; exit 1; }
+
+.PHONY: deploy
+deploy: $(CDK) ## Deploy ENV's stacks (needs AWS credentials and a Docker engine for the signer image)
+	$(require-aws-credentials)
+	@$(CDK) deploy --no-notices -c env=$(ENV) $(DEPLOY_FLAGS) $(STACKS) || { \
+	  echo "make deploy: cdk deploy failed for ENV=$(ENV); check your AWS credentials (ENV's account and region), that the account is bootstrapped (make bootstrap ENV=$(ENV)) and that Docker is running." >&2; exit 1; }
+
 ## ---- change guard and bootstrap (issue 9) -------------------------------------
 
 # changeguard fails when ENV's synth would replace or remove a stateful resource
