@@ -83,7 +83,8 @@ run: $(BIN)/versitygw ## Run everything on 127.0.0.1: S3 (versitygw), bucket fro
 
 .PHONY: lint
 lint: $(BIN)/actionlint ## gofmt, go vet on every module, actionlint on the workflows
-	@test -z "$$(gofmt -l infra signer)" || { gofmt -l infra signer; echo "gofmt: files above need formatting"; exit 1; }
+	@unformatted="$$(git ls-files -co --exclude-standard -- '*.go' | xargs gofmt -l)"; \
+	  test -z "$$unformatted" || { echo "$$unformatted"; echo "gofmt: files above need formatting"; exit 1; }
 	go vet ./...
 	go vet -C signer ./...
 	$(BIN)/actionlint .github/workflows/*.yml
