@@ -69,6 +69,7 @@ func baseEnv() map[string]string {
 		"S3PRESIGN_PATH_STYLE":  "true",
 		"S3PRESIGN_LISTEN_ADDR": "127.0.0.1:0",
 		"S3PRESIGN_LOG_LEVEL":   "debug",
+		"S3PRESIGN_AUTH_MODE":   "none",
 		"AWS_ACCESS_KEY_ID":     "AKIDSIGNERTEST",
 		"AWS_SECRET_ACCESS_KEY": "signer-test-secret-key",
 	}

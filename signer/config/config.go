@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
 	"github.com/s3presign/s3presign/signer/internal/presign"
 	"github.com/s3presign/s3presign/signer/internal/rules"
@@ -78,6 +79,33 @@ type Config struct {
 	CompatRoutes bool
 	// CompatOverwrite is the compat upload route's overwrite policy.
 	CompatOverwrite Overwrite
+
+	// AuthMode is how callers authenticate: none, apikey or oidc. Required;
+	// none is refused in prod.
+	AuthMode authconfig.Mode
+	// APIKeys holds the validated API-key hash lines (mode apikey).
+	APIKeys string
+	// OIDCIssuer is the required "iss" and the base of discovery (mode oidc).
+	OIDCIssuer string
+	// OIDCJWKSURL, when set, replaces OpenID Connect discovery (mode oidc).
+	OIDCJWKSURL string
+	// OIDCAudiences: a token's "aud" must hold one of them (mode oidc).
+	OIDCAudiences []string
+	// OIDCSubjectClaim names the claim that names the caller (mode oidc).
+	OIDCSubjectClaim string
+	// OIDCAlgorithms are the accepted JWS algorithms (mode oidc).
+	OIDCAlgorithms []string
+	// RateLimit is each caller's token bucket; unauthenticated requests are
+	// limited per client IP with the same figures.
+	RateLimit authconfig.Limit
+	// TrustedProxyHops is how many proxies append to X-Forwarded-For in
+	// front of the signer (1 behind an ALB); 0 ignores the header.
+	TrustedProxyHops int
+	// SharedPrefixes gives callers read access (download URLs) to whole key
+	// prefixes besides their own, by caller name.
+	SharedPrefixes map[string][]string
+	// TokenKey signs multipart upload tokens; nil when not configured.
+	TokenKey []byte
 }
 
 // Target returns where URLs point.
@@ -119,6 +147,7 @@ func Load(getenv func(string) string) (Config, error) {
 	origins := l.str(EnvCORSOrigins, "")
 	c.CompatRoutes = l.boolean(EnvCompatRoutes, DefaultCompatRoutes)
 	c.CompatOverwrite = Overwrite(l.str(EnvCompatOverwrite, string(DefaultCompatOverwrite)))
+	authVars, tokenKey := l.readAuth()
 
 	// Validation, in the order of the README table.
 	if !validName(c.Environment) {
@@ -198,6 +227,8 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.CompatOverwrite != OverwriteAllow && c.CompatOverwrite != OverwriteRefuse {
 		l.fail(EnvCompatOverwrite, "%q must be allow or refuse", c.CompatOverwrite)
 	}
+	l.checkAuth(&c, authVars)
+	c.TokenKey = l.tokenKey(tokenKey)
 
 	if err := errors.Join(l.errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)

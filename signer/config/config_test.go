@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
 
 func env(kv map[string]string) func(string) string {
@@ -14,7 +16,7 @@ func env(kv map[string]string) func(string) string {
 }
 
 func TestLoadDefaults(t *testing.T) {
-	c, err := Load(env(map[string]string{EnvBucket: "my-bucket", EnvAWSRegion: "eu-west-1"}))
+	c, err := Load(env(map[string]string{EnvBucket: "my-bucket", EnvAWSRegion: "eu-west-1", EnvAuthMode: "none"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,6 +39,11 @@ func TestLoadDefaults(t *testing.T) {
 		{"cors", len(c.CORSOrigins), 0},
 		{"compat", c.CompatRoutes, true},
 		{"overwrite", c.CompatOverwrite, OverwriteAllow},
+		{"auth mode", c.AuthMode, authconfig.ModeNone},
+		{"rate limit", c.RateLimit, authconfig.Limit{PerSecond: 10, Burst: 20}},
+		{"proxy hops", c.TrustedProxyHops, 0},
+		{"shared prefixes", len(c.SharedPrefixes), 0},
+		{"token key", c.TokenKey, []byte(nil)},
 	}
 	for _, ch := range checks {
 		if !reflect.DeepEqual(ch.got, ch.want) {
@@ -64,6 +71,7 @@ func TestLoadEverySetting(t *testing.T) {
 		EnvCORSOrigins:     "http://localhost:5173, HTTPS://App.Example.com",
 		EnvCompatRoutes:    "false",
 		EnvCompatOverwrite: "refuse",
+		EnvAuthMode:        "none",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +134,7 @@ func TestLoadRequired(t *testing.T) {
 	if err == nil {
 		t.Fatal("got nil error")
 	}
-	for _, name := range []string{EnvBucket, EnvRegion} {
+	for _, name := range []string{EnvBucket, EnvRegion, EnvAuthMode} {
 		if !strings.Contains(err.Error(), name+": is required") {
 			t.Errorf("error does not say %s is required:\n%v", name, err)
 		}
@@ -150,7 +158,7 @@ func TestLoadCrossChecks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			kv := map[string]string{EnvBucket: "bucket", EnvRegion: "eu-west-1"}
+			kv := map[string]string{EnvBucket: "bucket", EnvRegion: "eu-west-1", EnvAuthMode: "none"}
 			for k, v := range tt.kv {
 				kv[k] = v
 			}
@@ -176,6 +184,8 @@ func TestVarsListsEveryNameRead(t *testing.T) {
 		EnvEnvironment, EnvBucket, EnvRegion, EnvAWSRegion, EnvEndpoint, EnvPathStyle, EnvKeyPrefix,
 		EnvAllowedTypes, EnvMaxSize, EnvDefaultExpiry, EnvMaxExpiry, EnvListenAddr, EnvLogLevel,
 		EnvShutdownTimeout, EnvCORSOrigins, EnvCompatRoutes, EnvCompatOverwrite,
+		EnvAuthMode, EnvAPIKeys, EnvOIDCIssuer, EnvOIDCJWKSURL, EnvOIDCAudience, EnvOIDCSubjectClaim,
+		EnvOIDCAlgorithms, EnvRateLimit, EnvRateBurst, EnvTrustedProxyHops, EnvSharedPrefixes, EnvTokenKey,
 	}
 	got := Vars()
 	slices.Sort(got)

@@ -1,0 +1,284 @@
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
+	"github.com/s3presign/s3presign/signer/internal/objectkey"
+)
+
+// Defaults and bounds of the authentication, rate-limit and token settings.
+const (
+	// DefaultRateLimit is each caller's sustained requests per second (and,
+	// for unauthenticated requests, each client IP's).
+	DefaultRateLimit = 10
+	// DefaultRateBurst is each caller's burst.
+	DefaultRateBurst = 20
+	// DefaultOIDCSubjectClaim is the claim that names the caller.
+	DefaultOIDCSubjectClaim = "sub"
+	// DefaultTrustedProxyHops: no proxy in front, X-Forwarded-For is ignored.
+	DefaultTrustedProxyHops = 0
+	// MaxTrustedProxyHops bounds EnvTrustedProxyHops.
+	MaxTrustedProxyHops = 10
+	// MinTokenKeyBytes is the least decoded length of EnvTokenKey.
+	MinTokenKeyBytes = 32
+)
+
+// authVars are the raw values of the authentication settings, each read once.
+type authVars struct {
+	mode, apiKeys                          string
+	issuer, jwksURL, audience, claim, algs string
+	rate, burst, hops, shared              string
+}
+
+// readAuth reads the authentication, rate-limit and token-key settings.
+func (l *loader) readAuth() (authVars, string) {
+	v := authVars{
+		mode:     l.str(EnvAuthMode, ""),
+		apiKeys:  l.str(EnvAPIKeys, ""),
+		issuer:   l.str(EnvOIDCIssuer, ""),
+		jwksURL:  l.str(EnvOIDCJWKSURL, ""),
+		audience: l.str(EnvOIDCAudience, ""),
+		claim:    l.str(EnvOIDCSubjectClaim, ""),
+		algs:     l.str(EnvOIDCAlgorithms, ""),
+		rate:     l.str(EnvRateLimit, ""),
+		burst:    l.str(EnvRateBurst, ""),
+		hops:     l.str(EnvTrustedProxyHops, ""),
+		shared:   l.str(EnvSharedPrefixes, ""),
+	}
+	return v, l.str(EnvTokenKey, "")
+}
+
+// checkAuth validates the authentication settings into c. It needs
+// c.Environment and c.KeyPrefix. Messages never echo API-key lines.
+func (l *loader) checkAuth(c *Config, v authVars) {
+	switch {
+	case v.mode == "":
+		l.fail(EnvAuthMode, "is required: apikey, oidc, or none (none only outside prod); "+
+			"there is no default, so that no deployment runs unauthenticated by accident")
+	default:
+		m, err := authconfig.ParseMode(v.mode)
+		if err != nil {
+			l.fail(EnvAuthMode, "%v", err)
+			break
+		}
+		c.AuthMode = m
+		if err := authconfig.CheckMode(m, c.Environment); err != nil {
+			l.fail(EnvAuthMode, "%v (%s=%q)", err, EnvEnvironment, c.Environment)
+		}
+	}
+
+	// Settings of another mode would silently not apply: refuse them.
+	unused := func(name, value string, mode authconfig.Mode) bool {
+		if value == "" || c.AuthMode == "" || c.AuthMode == mode {
+			return false
+		}
+		l.fail(name, "is set, but %s is %q: it is only used in mode %s; unset it or change the mode", EnvAuthMode, c.AuthMode, mode)
+		return true
+	}
+
+	// apikey
+	if !unused(EnvAPIKeys, v.apiKeys, authconfig.ModeAPIKey) && c.AuthMode == authconfig.ModeAPIKey {
+		if v.apiKeys == "" {
+			l.fail(EnvAPIKeys, "is required in mode apikey: hash lines \"name:sha256hex[:rate[:burst]]\" from `signer apikey new NAME`")
+		} else if _, err := authconfig.ParseKeyLines(v.apiKeys); err != nil {
+			l.fail(EnvAPIKeys, "%s", oneLine(err))
+		} else {
+			c.APIKeys = v.apiKeys
+		}
+	}
+
+	// oidc
+	oidcVars := []struct{ name, value string }{
+		{EnvOIDCIssuer, v.issuer}, {EnvOIDCJWKSURL, v.jwksURL}, {EnvOIDCAudience, v.audience},
+		{EnvOIDCSubjectClaim, v.claim}, {EnvOIDCAlgorithms, v.algs},
+	}
+	for _, o := range oidcVars {
+		unused(o.name, o.value, authconfig.ModeOIDC)
+	}
+	if c.AuthMode == authconfig.ModeOIDC {
+		l.checkOIDC(c, v)
+	}
+
+	// Rate limits apply in every mode (mode none: per client IP).
+	c.RateLimit = authconfig.Limit{PerSecond: DefaultRateLimit, Burst: DefaultRateBurst}
+	if v.rate != "" {
+		if r, err := authconfig.ParseRate(v.rate); err != nil {
+			l.fail(EnvRateLimit, "%v", err)
+		} else {
+			c.RateLimit.PerSecond = r
+		}
+	}
+	if v.burst != "" {
+		if b, err := authconfig.ParseBurst(v.burst); err != nil {
+			l.fail(EnvRateBurst, "%v", err)
+		} else {
+			c.RateLimit.Burst = b
+		}
+	}
+	c.TrustedProxyHops = DefaultTrustedProxyHops
+	if v.hops != "" {
+		n, err := strconv.Atoi(v.hops)
+		if err != nil || n < 0 || n > MaxTrustedProxyHops {
+			l.fail(EnvTrustedProxyHops, "%q must be a whole number 0-%d (1 behind an AWS ALB)", v.hops, MaxTrustedProxyHops)
+		} else {
+			c.TrustedProxyHops = n
+		}
+	}
+
+	if v.shared != "" {
+		if c.AuthMode == authconfig.ModeNone {
+			l.fail(EnvSharedPrefixes, "is set, but %s is none: there are no callers to share with", EnvAuthMode)
+		} else {
+			c.SharedPrefixes = l.sharedPrefixes(v.shared, c.KeyPrefix)
+		}
+	}
+}
+
+// checkOIDC validates the settings of mode oidc.
+func (l *loader) checkOIDC(c *Config, v authVars) {
+	if v.issuer == "" {
+		l.fail(EnvOIDCIssuer, "is required in mode oidc: the issuer URL, exactly as the tokens' \"iss\" claim")
+	} else if err := checkIssuerURL(v.issuer); err != nil {
+		l.fail(EnvOIDCIssuer, "%v", err)
+	} else {
+		c.OIDCIssuer = v.issuer
+	}
+	if v.jwksURL != "" {
+		if err := checkIssuerURL(v.jwksURL); err != nil {
+			l.fail(EnvOIDCJWKSURL, "%v", err)
+		} else {
+			c.OIDCJWKSURL = v.jwksURL
+		}
+	}
+	for a := range strings.SplitSeq(v.audience, ",") {
+		if a = strings.TrimSpace(a); a != "" && !slices.Contains(c.OIDCAudiences, a) {
+			c.OIDCAudiences = append(c.OIDCAudiences, a)
+		}
+	}
+	if len(c.OIDCAudiences) == 0 {
+		l.fail(EnvOIDCAudience, "is required in mode oidc: the \"aud\" value(s) tokens must carry (comma-separated)")
+	}
+	c.OIDCSubjectClaim = DefaultOIDCSubjectClaim
+	if v.claim != "" {
+		if !validClaimName(v.claim) {
+			l.fail(EnvOIDCSubjectClaim, "%q must be a claim name: 1-128 printable ASCII characters, no spaces or commas", v.claim)
+		} else {
+			c.OIDCSubjectClaim = v.claim
+		}
+	}
+	if algs, err := authconfig.ParseAlgorithms(v.algs); err != nil {
+		l.fail(EnvOIDCAlgorithms, "%s", oneLine(err))
+	} else {
+		c.OIDCAlgorithms = algs
+	}
+}
+
+// checkIssuerURL accepts an absolute https URL without user info, query or
+// fragment; plain http only on a loopback host (tests, the local stack).
+func checkIssuerURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || u.Opaque != "":
+		return fmt.Errorf("%q is not an absolute URL such as https://idp.example.com/", raw)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("%q must not have user info, query or fragment", raw)
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+		return nil
+	default:
+		return fmt.Errorf("%q must be https (plain http only on a loopback host)", raw)
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func validClaimName(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || c == ',' || c == '"' {
+			return false
+		}
+	}
+	return true
+}
+
+// sharedPrefixes parses "caller=prefix" pairs (comma-separated). Each prefix
+// is a whole key prefix under keyPrefix (the signer's role can read nothing
+// else), ending in "/".
+func (l *loader) sharedPrefixes(v, keyPrefix string) map[string][]string {
+	out := map[string][]string{}
+	for entry := range strings.SplitSeq(v, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		caller, prefix, ok := strings.Cut(entry, "=")
+		caller, prefix = strings.TrimSpace(caller), strings.TrimSpace(prefix)
+		if !ok {
+			l.fail(EnvSharedPrefixes, "%q must be caller=prefix, e.g. bob=%salice/", entry, keyPrefix)
+			continue
+		}
+		bad := false
+		if err := authconfig.ValidName(caller); err != nil {
+			l.fail(EnvSharedPrefixes, "%q: %v", entry, err)
+			bad = true
+		}
+		if err := objectkey.CheckPrefix(prefix); err != nil {
+			l.fail(EnvSharedPrefixes, "%q: %v", entry, err)
+			bad = true
+		} else if !strings.HasPrefix(prefix, keyPrefix) {
+			l.fail(EnvSharedPrefixes, "%q: prefix must start with %s (%q): the signer reads nothing else", entry, EnvKeyPrefix, keyPrefix)
+			bad = true
+		}
+		if bad {
+			continue
+		}
+		if slices.Contains(out[caller], prefix) {
+			l.fail(EnvSharedPrefixes, "%q is given twice", entry)
+			continue
+		}
+		out[caller] = append(out[caller], prefix)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// tokenKey decodes EnvTokenKey: standard or URL-safe base64, padded or not,
+// at least MinTokenKeyBytes once decoded. Empty gives nil (the multipart code
+// then makes a random key at start). The value is never echoed.
+func (l *loader) tokenKey(v string) []byte {
+	if v == "" {
+		return nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		b, err := enc.DecodeString(v)
+		if err != nil {
+			continue
+		}
+		if len(b) < MinTokenKeyBytes {
+			l.fail(EnvTokenKey, "decodes to %d bytes; want at least %d (e.g. `openssl rand -base64 48`)", len(b), MinTokenKeyBytes)
+			return nil
+		}
+		return b
+	}
+	l.fail(EnvTokenKey, "is not base64 (standard or URL-safe); want at least %d random bytes, e.g. `openssl rand -base64 48`", MinTokenKeyBytes)
+	return nil
+}
