@@ -297,7 +297,8 @@ func contains(list []string, s string) bool {
 }
 
 // variant synthesizes dev changed to every non-default choice at once:
-// signing user, OIDC, KMS, two referers and two exempt principals.
+// signing user, OIDC, KMS, two referers, two exempt principals, and an
+// upload prefix with characters that regular expressions treat specially.
 func variant(t *testing.T) *synthesized {
 	t.Helper()
 	return synthCached(t, "variant", func(e *config.Environment) {
@@ -309,6 +310,7 @@ func variant(t *testing.T) *synthesized {
 		e.OIDCIssuer = "https://idp.example.com"
 		e.OIDCAudience = "s3presign"
 		e.Encryption = config.EncryptionKMS
+		e.UploadPrefix = "user-files.v2/"
 	})
 }
 

@@ -11,12 +11,14 @@ import (
 
 const signerActions = `["s3:AbortMultipartUpload","s3:GetObject","s3:ListMultipartUploadParts","s3:PutObject"]`
 
-// signerResource matches exactly arn-of-the-upload-bucket + "/uploads/*", by
+// signerResource matches exactly arn-of-the-upload-bucket + "/<prefix>*", by
 // direct reference (storage stack) or weak cross-stack reference (service).
-var signerResource = regexp.MustCompile(`^\{"Fn::Join":\["",\[(` +
-	`\{"Fn::GetAtt":\["` + bucketLogicalID + `","Arn"\]\}|` +
-	`\{"Fn::GetStackOutput":\{"OutputName":"PublishOutputFnGetAtt` + bucketLogicalID + `Arn[0-9A-F]+","Region":[^}]*\}?,"StackName":"s3presign-[a-z]+-storage"\}\}` +
-	`),"/uploads/\*"\]\]\}$`)
+func signerResource(prefix string) *regexp.Regexp {
+	return regexp.MustCompile(`^\{"Fn::Join":\["",\[(` +
+		`\{"Fn::GetAtt":\["` + bucketLogicalID + `","Arn"\]\}|` +
+		`\{"Fn::GetStackOutput":\{"OutputName":"PublishOutputFnGetAtt` + bucketLogicalID + `Arn[0-9A-F]+","Region":[^}]*\}?,"StackName":"s3presign-[a-z]+-storage"\}\}` +
+		`),"/` + regexp.QuoteMeta(prefix) + `\*"\]\]\}$`)
+}
 
 var kmsResource = regexp.MustCompile(`^(\{"Fn::GetAtt":\["` + keyLogicalID + `","Arn"\]\}|` +
 	`\{"Fn::GetStackOutput":\{"OutputName":"PublishOutputFnGetAtt` + keyLogicalID + `Arn[0-9A-F]+","Region":[^}]*\}?,"StackName":"s3presign-[a-z]+-storage"\}\})$`)
@@ -61,13 +63,13 @@ func actions(st map[string]any) []string {
 }
 
 // checkSignerStatement reports why st is not exactly the signer's S3 statement.
-func checkSignerStatement(t *testing.T, where string, st map[string]any) {
+func checkSignerStatement(t *testing.T, where, prefix string, st map[string]any) {
 	t.Helper()
 	if st["Effect"] != "Allow" || js(st["Action"]) != signerActions || st["Condition"] != nil || st["NotAction"] != nil || st["NotResource"] != nil {
 		t.Errorf("%s: S3 statement %s, want exactly Allow %s", where, js(st), signerActions)
 	}
-	if !signerResource.MatchString(js(st["Resource"])) {
-		t.Errorf("%s: S3 statement resource %s, want exactly the upload bucket's ARN + \"/uploads/*\"", where, js(st["Resource"]))
+	if !signerResource(prefix).MatchString(js(st["Resource"])) {
+		t.Errorf("%s: S3 statement resource %s, want exactly the upload bucket's ARN + \"/%s*\"", where, js(st["Resource"]), prefix)
 	}
 }
 
@@ -86,7 +88,7 @@ func TestNoIdentityPolicyHasWildcardActionsOrOtherS3Rights(t *testing.T) {
 					kms = kms || strings.HasPrefix(a, "kms:")
 				}
 				if s3 {
-					checkSignerStatement(t, where, st)
+					checkSignerStatement(t, where, s.env.UploadPrefix, st)
 				}
 				if kms {
 					want := `{"Action":["kms:Decrypt","kms:GenerateDataKey"],"Condition":{"StringEquals":{"kms:ViaService":{"Fn::Join":["",["s3.",{"Ref":"AWS::Region"},".amazonaws.com"]]}}},"Effect":"Allow",`
@@ -137,7 +139,7 @@ func TestTaskRoleIsScopedToThePrefix(t *testing.T) {
 		if len(sts) != want {
 			t.Fatalf("%s: task role has %d statements, want %d: %s", name, len(sts), want, js(sts))
 		}
-		checkSignerStatement(t, name+" task role", sts[0])
+		checkSignerStatement(t, name+" task role", s.env.UploadPrefix, sts[0])
 		if sid := sts[0]["Sid"]; sid != "SignerObjectsUnderUploadPrefix" {
 			t.Errorf("%s: first statement %v, want the signer statement", name, sid)
 		}
@@ -158,7 +160,7 @@ func TestSigningUserHasTheSameScopeAndTheTaskRoleNone(t *testing.T) {
 		if len(sts) != 2 {
 			t.Fatalf("user has %d statements, want the signer and KMS ones: %s", len(sts), js(sts))
 		}
-		checkSignerStatement(t, "signing user", sts[0])
+		checkSignerStatement(t, "signing user", v.env.UploadPrefix, sts[0])
 		if n := len(resources(v.storage, "AWS::IAM::AccessKey")); n != 1 {
 			t.Errorf("got %d access keys, want 1", n)
 		}

@@ -4,7 +4,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/service"
 	"github.com/s3presign/s3presign/infra/stacks"
 	sconfig "github.com/s3presign/s3presign/signer/config"
@@ -271,6 +273,33 @@ func TestOutputsAndAccessLogs(t *testing.T) {
 		}
 		if !strings.Contains(attrs, `{"Key":"routing.http.drop_invalid_header_fields.enabled","Value":"true"}`) {
 			t.Errorf("%s: ALB keeps invalid header fields", name)
+		}
+	}
+}
+
+func TestEveryAllowedLogRetentionHasACDKValue(t *testing.T) {
+	for _, days := range config.LogRetentionValues {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("logRetentionDays %d accepted by config but not mapped: %v", days, r)
+				}
+			}()
+			if service.Retention(days) == "" {
+				t.Errorf("logRetentionDays %d maps to nothing", days)
+			}
+		}()
+	}
+}
+
+func TestDurationsAreWrittenTheShortWay(t *testing.T) {
+	tests := map[time.Duration]string{time.Hour: "1h", 168 * time.Hour: "168h", 15 * time.Minute: "15m", 90 * time.Second: "90s", 61 * time.Minute: "61m"}
+	for d, want := range tests {
+		if got := service.Duration(d); got != want {
+			t.Errorf("Duration(%s) = %q, want %q", d, got, want)
+		}
+		if back, err := time.ParseDuration(want); err != nil || back != d {
+			t.Errorf("%q does not parse back to %s", want, d)
 		}
 	}
 }
