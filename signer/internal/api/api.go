@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/auth"
 	"github.com/s3presign/s3presign/signer/internal/creds"
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
 	"github.com/s3presign/s3presign/signer/internal/presign"
@@ -47,6 +48,21 @@ type Deps struct {
 	// Caller, when set, names the authenticated caller of a request; keys
 	// then live under prefix + caller + "/". An empty name means none.
 	Caller func(*http.Request) string
+
+	// Auth, when set, authenticates every URL-issuing route and replaces
+	// Authenticate and Caller: the caller comes from the request context
+	// (auth.FromContext), and a request that did not pass the middleware
+	// gets no URL.
+	Auth auth.Authenticator
+	// Limiter, when set with Auth, rate-limits each caller and each client
+	// IP's failed authentications.
+	Limiter *auth.Limiter
+	// SharedPrefixes lists, by caller name, whole key prefixes the caller may
+	// also get download URLs for, besides its own.
+	SharedPrefixes map[string][]string
+	// AuditLogger receives one line per issued URL (auth.Audit). It should
+	// keep Info lines whatever the service's log level; nil uses Logger.
+	AuditLogger *slog.Logger
 }
 
 // New returns the signer's HTTP handler, middleware included.
@@ -73,6 +89,10 @@ func New(d Deps) (http.Handler, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	if d.AuditLogger == nil {
+		d.AuditLogger = d.Logger
+	}
+	d.wireAuth()
 	if d.Authenticate == nil {
 		d.Authenticate = func(h http.Handler) http.Handler { return h }
 	}

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/s3presign/s3presign/signer/internal/auth"
 )
 
 // Stable error codes of the API. Clients may rely on them; messages may change.
@@ -150,7 +152,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		msg = "internal error"
 	case CodeUnavailable:
 		log.LogAttrs(r.Context(), slog.LevelWarn, "unavailable", slog.String("id", requestID(r)), slog.String("error", msg))
+	default:
+		logRefusal(log, r, err)
 	}
+	// WWW-Authenticate for 401, Retry-After for 429 and 503 (auth refusals).
+	auth.SetHeaders(w.Header(), err)
 	var pm publicMessager
 	if errors.As(err, &pm) {
 		// Keep causes (provider details) out of the response.

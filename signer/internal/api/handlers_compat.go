@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/s3presign/s3presign/signer/internal/presign"
+	"github.com/s3presign/s3presign/signer/internal/rules"
 )
 
 // The compat routes keep the original server's contract for migrating
@@ -64,11 +66,13 @@ func handleCompatUpload(d *Deps) http.HandlerFunc {
 			req.Headers = append(req.Headers, presign.Header{Name: "if-none-match", Value: "*"})
 			resp.Headers = &compatHeaders{ContentType: ct, IfNoneMatch: "*"}
 		}
-		resp.URL, _, err = d.sign(r, req, 0)
+		var expiresAt time.Time
+		resp.URL, expiresAt, err = d.sign(r, req, 0)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		d.audit(r, caller, OpCompatUpload, key, rules.MaxPutSize, expiresAt)
 		writeJSON(w, http.StatusOK, &resp)
 	}
 }
@@ -97,11 +101,13 @@ func handleCompatAccess(d *Deps) http.HandlerFunc {
 			return
 		}
 		var resp compatAccessResponse
-		resp.URL, _, err = d.sign(r, presign.Request{Method: http.MethodGet, Key: key}, 0)
+		var expiresAt time.Time
+		resp.URL, expiresAt, err = d.sign(r, presign.Request{Method: http.MethodGet, Key: key}, 0)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		d.audit(r, caller, OpCompatDownload, key, 0, expiresAt)
 		writeJSON(w, http.StatusOK, &resp)
 	}
 }

@@ -31,7 +31,8 @@ type downloadResponse struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
-// handleDownload issues a presigned GET for a key under the caller's prefix.
+// handleDownload issues a presigned GET for a key under the caller's prefix,
+// or under a prefix shared with the caller; any other key is forbidden.
 // With downloadName the URL carries response-content-disposition, so S3
 // answers with Content-Disposition: attachment and that file name.
 func handleDownload(d *Deps) http.HandlerFunc {
@@ -41,13 +42,13 @@ func handleDownload(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		_, scope, err := d.scope(r)
+		caller, scope, err := d.scope(r)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
 		}
 		var probs problems
-		probs.add(objectkey.Valid(q.Key, scope))
+		probs.add(d.readable(q.Key, caller, scope))
 		if q.DownloadName != "" {
 			probs.add(objectkey.CheckName("downloadName", q.DownloadName))
 		}
@@ -67,6 +68,7 @@ func handleDownload(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		d.audit(r, caller, OpDownload, q.Key, 0, resp.ExpiresAt)
 		writeJSON(w, http.StatusOK, &resp)
 	}
 }

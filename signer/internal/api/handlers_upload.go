@@ -9,6 +9,7 @@ import (
 
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
 	"github.com/s3presign/s3presign/signer/internal/presign"
+	"github.com/s3presign/s3presign/signer/internal/rules"
 )
 
 // uploadRequest is the body of POST /v1/uploads.
@@ -113,6 +114,11 @@ func handleUpload(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		sizeLimit := rules.MaxPutSize // what S3 lets an unsized PUT write
+		if q.Size != nil {
+			sizeLimit = *q.Size
+		}
+		d.audit(r, caller, OpUpload, key, sizeLimit, resp.ExpiresAt)
 		writeJSON(w, http.StatusCreated, &resp)
 	}
 }

@@ -206,6 +206,9 @@ const (
 	corsMethods = "GET, POST"
 	corsHeaders = "Content-Type, Authorization"
 	corsMaxAge  = "600"
+	// corsExposed lets page scripts read the request id and, on refusals,
+	// the challenge and when to retry.
+	corsExposed = "X-Request-Id, Retry-After, WWW-Authenticate"
 )
 
 // cors lets pages on the listed origins call the signer from a browser. A
@@ -239,7 +242,7 @@ func cors(origins []string) func(http.Handler) http.Handler {
 			}
 			if allowed {
 				h.Set("Access-Control-Allow-Origin", origin)
-				h.Set("Access-Control-Expose-Headers", "X-Request-Id")
+				h.Set("Access-Control-Expose-Headers", corsExposed)
 			}
 			next.ServeHTTP(w, r)
 		})

@@ -63,7 +63,8 @@ func TestHealth(t *testing.T) {
 }
 
 func TestAccessLog(t *testing.T) {
-	s := newTestServer(t, nil)
+	audit := &syncBuffer{} // audit lines name keys on purpose (TestAuditLog)
+	s := newTestServer(t, func(d *Deps) { d.AuditLogger = slog.New(slog.NewJSONHandler(audit, nil)) })
 	s.postJSON("/v1/uploads", `{"fileName":"secret-name.png","contentType":"image/png"}`)
 	s.do("GET", "/signed-url-upload?fileName=secretquery&extension=png&mediaType=image", "", "")
 	s.do("GET", "/signed-url-access?fileName=secretquery&extension=png", "", "")

@@ -38,6 +38,9 @@ func (d *Deps) sign(r *http.Request, req presign.Request, requested time.Duratio
 // key grammar cannot hold is a server-side fault (auth produced it).
 func (d *Deps) scope(r *http.Request) (caller, scope string, err error) {
 	caller = d.Caller(r)
+	if caller == notAuthenticated {
+		return "", "", fmt.Errorf("route %q is not behind the authentication middleware: no URL issued", r.Pattern)
+	}
 	scope, err = d.Keys.Scope(caller)
 	if err != nil {
 		return "", "", fmt.Errorf("caller %q cannot be used in keys: %v", caller, err)
