@@ -106,6 +106,8 @@ type Config struct {
 	SharedPrefixes map[string][]string
 	// TokenKey signs multipart upload tokens; nil when not configured.
 	TokenKey []byte
+	// Multipart are the multipart upload limits.
+	Multipart rules.Multipart
 }
 
 // Target returns where URLs point.
@@ -148,6 +150,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.CompatRoutes = l.boolean(EnvCompatRoutes, DefaultCompatRoutes)
 	c.CompatOverwrite = Overwrite(l.str(EnvCompatOverwrite, string(DefaultCompatOverwrite)))
 	authVars, tokenKey := l.readAuth()
+	multipart := l.readMultipart()
 
 	// Validation, in the order of the README table.
 	if !validName(c.Environment) {
@@ -205,6 +208,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Limits.MaxSize > rules.MaxPutSize {
 		l.fail(EnvMaxSize, "%d is above the single-PUT limit of 5 GiB (%d bytes)", c.Limits.MaxSize, rules.MaxPutSize)
 	}
+	l.checkMultipart(&c, multipart)
 	if d := c.Limits.DefaultExpiry; d > 0 && d%time.Second != 0 {
 		l.fail(EnvDefaultExpiry, "%s must be whole seconds", d)
 	}
@@ -371,17 +375,22 @@ func (l *loader) duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
-// size parses a byte count: digits, optionally followed by KiB, MiB or GiB.
+// size parses a byte count: digits, optionally followed by KiB, MiB, GiB or TiB.
 func (l *loader) size(name string, def int64) int64 {
 	v := l.str(name, "")
 	if v == "" {
 		return def
 	}
+	return l.sizeOf(name, v)
+}
+
+// sizeOf parses the byte count v of setting name (see size).
+func (l *loader) sizeOf(name, v string) int64 {
 	num, mult := v, int64(1)
 	for _, u := range []struct {
 		suffix string
 		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}} {
 		if s, ok := strings.CutSuffix(v, u.suffix); ok {
 			num, mult = strings.TrimSpace(s), u.mult
 			break
@@ -389,7 +398,7 @@ func (l *loader) size(name string, def int64) int64 {
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || n < 1 || n > (1<<62)/mult {
-		l.fail(name, "%q must be a positive number of bytes, optionally with KiB, MiB or GiB (e.g. 10MiB)", v)
+		l.fail(name, "%q must be a positive number of bytes, optionally with KiB, MiB, GiB or TiB (e.g. 10MiB)", v)
 		return 0
 	}
 	return n * mult

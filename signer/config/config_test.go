@@ -186,6 +186,7 @@ func TestVarsListsEveryNameRead(t *testing.T) {
 		EnvShutdownTimeout, EnvCORSOrigins, EnvCompatRoutes, EnvCompatOverwrite,
 		EnvAuthMode, EnvAPIKeys, EnvOIDCIssuer, EnvOIDCJWKSURL, EnvOIDCAudience, EnvOIDCSubjectClaim,
 		EnvOIDCAlgorithms, EnvRateLimit, EnvRateBurst, EnvTrustedProxyHops, EnvSharedPrefixes, EnvTokenKey,
+		EnvMultipartThreshold, EnvPartSize, EnvMaxMultipartSize,
 	}
 	got := Vars()
 	slices.Sort(got)
