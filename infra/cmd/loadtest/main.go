@@ -1,0 +1,185 @@
+// Command loadtest measures the signer under load (`make bench`) and soaks it
+// (`make soak`); see package infra/loadtest for what it measures and how.
+//
+//	loadtest bench [flags]   floor and signer routes side by side; markdown on
+//	                         stdout, JSON and markdown in -out
+//	loadtest soak [flags]    one long mixed load; fails unless every answer is
+//	                         2xx, nothing errs and RSS settles
+//	loadtest floor [flags]   the fixed-response floor server (bench runs it)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/s3presign/s3presign/infra/loadtest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: loadtest bench|soak|floor [flags]   (loadtest <command> -h lists the flags)
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	switch cmd, rest := args[1], args[2:]; cmd {
+	case "bench":
+		return bench(ctx, rest, getenv, stdout, stderr)
+	case "soak":
+		return soak(ctx, rest, getenv, stdout, stderr)
+	case "floor":
+		return floor(ctx, rest, stderr)
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+// envList collects repeated -env NAME=value flags.
+type envList []string
+
+func (e *envList) String() string { return strings.Join(*e, ",") }
+
+func (e *envList) Set(v string) error {
+	if name, _, ok := strings.Cut(v, "="); !ok || name == "" {
+		return fmt.Errorf("%q is not NAME=value", v)
+	}
+	*e = append(*e, v)
+	return nil
+}
+
+// common are the flags bench and soak share.
+type common struct {
+	signer, wrk, out     string
+	threads, connections int
+	duration             time.Duration
+	env                  envList
+}
+
+func (c *common) register(fs *flag.FlagSet, getenv func(string) string, duration time.Duration) {
+	binDir := getenv("S3PRESIGN_BIN_DIR")
+	if binDir == "" {
+		binDir = ".bin"
+	}
+	fs.StringVar(&c.signer, "signer", filepath.Join(binDir, "signer"), "signer binary (built by `make build`)")
+	fs.StringVar(&c.wrk, "wrk", "wrk", "wrk binary")
+	fs.StringVar(&c.out, "out", ".artifacts/bench", "folder for the JSON and markdown reports and the wrk scripts")
+	fs.IntVar(&c.threads, "threads", 2, "wrk threads")
+	fs.IntVar(&c.connections, "connections", 64, "wrk connections")
+	fs.DurationVar(&c.duration, "duration", duration, "length of each measured run (whole seconds)")
+	fs.Var(&c.env, "env", "signer setting NAME=value added or replaced (repeatable), e.g. -env S3PRESIGN_LOG_LEVEL=warn")
+}
+
+func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadtest bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs, getenv, 10*time.Second)
+	warmup := fs.Duration("warmup", time.Second, "unmeasured run before each measured run, same process (0: none)")
+	runs := fs.Int("runs", 3, "rounds; each row is the median of its runs")
+	starts := fs.Int("starts", 10, "signer starts timed from exec to /readyz 200 (0: skip)")
+	scenarios := fs.String("scenarios", strings.Join(loadtest.Scenarios, ","), "scenarios to run")
+	micro := fs.String("micro", "", "file with `go test -bench -benchmem` output to include (e.g. the presign benchmarks)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.out, 0o755); err != nil {
+		return err
+	}
+	rep, err := loadtest.Bench(ctx, loadtest.BenchConfig{
+		SignerBin: c.signer, FloorCommand: []string{exe, "floor"}, WrkBin: c.wrk,
+		Duration: c.duration, Warmup: *warmup, Threads: c.threads, Connections: c.connections,
+		Runs: *runs, Starts: *starts, Scenarios: strings.Split(*scenarios, ","),
+		SignerEnv: c.env, ScriptDir: c.out, Progress: stderr,
+	})
+	if err != nil {
+		if rep != nil && len(rep.Runs) > 0 {
+			_ = loadtest.WriteJSON(filepath.Join(c.out, "bench-failed.json"), rep)
+		}
+		return err
+	}
+	if *micro != "" {
+		b, err := os.ReadFile(*micro)
+		if err != nil {
+			return err
+		}
+		rep.Micro = loadtest.ParseGoBench(string(b))
+	}
+	rep.Targets = loadtest.CheckTargets(rep)
+	if err := loadtest.WriteJSON(filepath.Join(c.out, "bench.json"), rep); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(c.out, "bench.md"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := rep.Markdown(io.MultiWriter(stdout, f)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "reports: %s, %s\n", filepath.Join(c.out, "bench.json"), filepath.Join(c.out, "bench.md"))
+	return f.Close()
+}
+
+func soak(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadtest soak", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs, getenv, 5*time.Minute)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.out, 0o755); err != nil {
+		return err
+	}
+	res, err := loadtest.Soak(ctx, loadtest.SoakConfig{
+		SignerBin: c.signer, WrkBin: c.wrk, Duration: c.duration, Threads: c.threads,
+		Connections: c.connections, SignerEnv: c.env, ScriptDir: c.out, Progress: stderr,
+	})
+	if err != nil {
+		return err
+	}
+	if err := loadtest.WriteJSON(filepath.Join(c.out, "soak.json"), res); err != nil {
+		return err
+	}
+	if err := res.Markdown(stdout); err != nil {
+		return err
+	}
+	return res.Err()
+}
+
+func floor(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadtest floor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	size := fs.Int("body-size", loadtest.DefaultFloorBodySize, "answer size in bytes")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return loadtest.ServeFloor(ctx, *addr, *size, stderr)
+}
