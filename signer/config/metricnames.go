@@ -1,0 +1,43 @@
+package config
+
+// The signer's metric contract: the CloudWatch namespace, metric names and
+// dimension names the signer emits (as EMF on stdout) and the CDK dashboard
+// and alarms in infra/monitoring read. Both sides use these constants, so
+// they cannot drift.
+const (
+	// DefaultMetricsNamespace is the CloudWatch namespace of the signer's
+	// EMF metrics unless EnvMetricsNamespace says otherwise.
+	DefaultMetricsNamespace = "S3Presign"
+
+	// MetricRequests counts answered requests (unit Count), by route.
+	MetricRequests = "Requests"
+	// MetricLatency is the time from the first middleware to the last byte
+	// handed to the server (unit Milliseconds), a histogram by route.
+	MetricLatency = "Latency"
+	// MetricRefused counts requests answered with an error code (unit
+	// Count), by code: every 4xx and 5xx the signer itself writes.
+	MetricRefused = "Refused"
+	// MetricURLsIssued counts presigned URLs (or POST forms) handed out
+	// (unit Count), by operation.
+	MetricURLsIssued = "URLsIssued"
+
+	// DimEnvironment is on every metric: the value of EnvEnvironment.
+	DimEnvironment = "Environment"
+	// DimRoute is the route pattern that matched, e.g. "POST /v1/uploads",
+	// or RouteUnmatched. Never the request's path or query.
+	DimRoute = "Route"
+	// DimCode is an API error code such as "invalid_request".
+	DimCode = "Code"
+	// DimOperation is what an issued URL is for, e.g. "upload" or "download".
+	DimOperation = "Operation"
+	// DimCaller is the authenticated caller's name; present only when
+	// EnvMetricsCallerDimension is true. CallerNone stands for no caller.
+	DimCaller = "Caller"
+
+	// RouteUnmatched is the DimRoute value of requests no route matched
+	// (404 and 405 answers of the router).
+	RouteUnmatched = "unmatched"
+	// CallerNone is the DimCaller value of requests with no caller name
+	// (unauthenticated, or auth mode none).
+	CallerNone = "-"
+)
