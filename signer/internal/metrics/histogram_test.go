@@ -20,11 +20,11 @@ func TestBucketOf(t *testing.T) {
 		{0, 0},
 		{-time.Second, 0}, // Observe clamps, but bucketOf must not panic on 0
 		{4095, 0},
-		{4096, 1},          // 2^12: first sub-bucket of the first power
-		{4096 + 1023, 1},   // still [4096, 5120)
-		{5120, 2},          // next quarter
-		{8191, 4},          // last quarter of 2^12
-		{8192, 5},          // 2^13
+		{4096, 1},        // 2^12: first sub-bucket of the first power
+		{4096 + 1023, 1}, // still [4096, 5120)
+		{5120, 2},        // next quarter
+		{8191, 4},        // last quarter of 2^12
+		{8192, 5},        // 2^13
 		{time.Millisecond, bucketOf(time.Millisecond)},
 		{1<<36 - 1, NumBuckets - 2},
 		{1 << 36, NumBuckets - 1},
