@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/s3presign/s3presign/infra/config"
+	"github.com/s3presign/s3presign/infra/internal/repo"
 	"github.com/s3presign/s3presign/infra/local/stack"
 )
 
@@ -26,7 +27,7 @@ const (
 // run parses flags, starts the stack, prints where everything is, and waits
 // for ctx to end (Ctrl-C) or the signer to die, then stops it all.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	root, err := stack.RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/s3presign/s3presign/infra/local/stack"
+	"github.com/s3presign/s3presign/infra/internal/repo"
 )
 
 // ChromiumEnv overrides the browser binary (default /usr/bin/chromium, the
@@ -170,7 +170,7 @@ func (b *Browser) RequestsTo(prefix string) []Request {
 func (b *Browser) Screenshot(name string) (string, []byte) {
 	b.t.Helper()
 	buf := Run(b, chromedp.FullScreenshot(100)) // quality 100: PNG
-	root, err := stack.RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		b.t.Fatal(err)
 	}

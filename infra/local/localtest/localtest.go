@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/s3presign/s3presign/infra/config"
+	"github.com/s3presign/s3presign/infra/internal/repo"
 	"github.com/s3presign/s3presign/infra/local/stack"
 )
 
@@ -44,7 +45,7 @@ func Main(m *testing.M) int {
 func SignerBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		root, err := stack.RepoRoot()
+		root, err := repo.Root()
 		if err != nil {
 			buildErr = err
 			return
@@ -73,7 +74,7 @@ func SignerBinary(t testing.TB) string {
 // cdk.json, exactly as `make run` reads them.
 func DevEnv(t testing.TB) config.Environment {
 	t.Helper()
-	root, err := stack.RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

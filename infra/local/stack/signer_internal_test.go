@@ -27,10 +27,7 @@ func TestSignerEnvLoadsIntoTheEnvironmentsSettings(t *testing.T) {
 		map[string]string{sconfig.EnvLogLevel: "debug"})
 
 	m := map[string]string{}
-	// The signer reads its auth settings outside config.Load (issue 6), so
-	// Vars does not list them yet; the local stack sets the mode as infra
-	// does (dev: none).
-	known := append(sconfig.Vars(), sconfig.EnvAuthMode)
+	known := sconfig.Vars()
 	for _, kv := range vars {
 		k, v, _ := strings.Cut(kv, "=")
 		m[k] = v
