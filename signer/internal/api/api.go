@@ -9,6 +9,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
 	"github.com/s3presign/s3presign/signer/internal/presign"
 	"github.com/s3presign/s3presign/signer/internal/rules"
+	"github.com/s3presign/s3presign/signer/internal/uploadtoken"
 )
 
 // Deps are everything the handlers need. The first five are required.
@@ -63,6 +65,15 @@ type Deps struct {
 	// AuditLogger receives one line per issued URL (auth.Audit). It should
 	// keep Info lines whatever the service's log level; nil uses Logger.
 	AuditLogger *slog.Logger
+
+	// Store, when set with Tokens, serves the multipart routes (v1 and
+	// Uppy): it starts, lists, completes and aborts uploads in S3.
+	Store ObjectStore
+	// Tokens signs and checks the tokens that bind a multipart upload to
+	// its key, caller and size.
+	Tokens *uploadtoken.Signer
+	// Multipart are the multipart limits; checked by New when Store is set.
+	Multipart rules.Multipart
 }
 
 // New returns the signer's HTTP handler, middleware included.
@@ -82,6 +93,16 @@ func New(d Deps) (http.Handler, error) {
 	}
 	if d.Keys == nil {
 		errs = append(errs, errors.New("api: Keys is required"))
+	}
+	if d.Store != nil {
+		if d.Tokens == nil {
+			errs = append(errs, errors.New("api: Tokens is required with Store"))
+		}
+		if d.Rules != nil {
+			if err := d.Multipart.Validate(d.Rules.Limits().MaxSize); err != nil {
+				errs = append(errs, fmt.Errorf("api: Multipart: %w", err))
+			}
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

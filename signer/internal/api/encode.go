@@ -45,7 +45,7 @@ var (
 // field is one member of a JSON object a request may carry.
 type field struct {
 	name string
-	dst  any // *string or **int64
+	dst  any // *string, **int64 or *json.RawMessage
 }
 
 // decodeObject reads the request body as one JSON object whose members are
@@ -144,6 +144,10 @@ func decodeValue(v []byte, dst any) error {
 			return errors.New("must be an integer")
 		}
 		*p = &n
+		return nil
+	case *json.RawMessage:
+		// Arrays and objects: the handler decodes them into their own types.
+		*p = append((*p)[:0], v...)
 		return nil
 	}
 	return fmt.Errorf("unsupported destination %T", dst)

@@ -18,7 +18,7 @@ type uploadRequest struct {
 	ContentType string // required; must be allowed and agree with the extension
 	Size        *int64 // optional; signed as Content-Length
 	SHA256      string // optional; base64 SHA-256, signed as x-amz-checksum-sha256
-	Method      string // optional; "PUT" (the default) is the only one so far
+	Method      string // optional; "PUT" (the default) or "POST" (a form upload, see uploadPost)
 	ExpiresIn   *int64 // optional; requested lifetime in seconds
 }
 
@@ -76,8 +76,8 @@ func handleUpload(d *Deps) http.HandlerFunc {
 		if q.SHA256 != "" {
 			probs.add(checkSHA256(q.SHA256))
 		}
-		if q.Method != "" && q.Method != http.MethodPut {
-			probs.add(&Error{Code: CodeInvalid, Message: `method must be "PUT"`})
+		if q.Method != "" && q.Method != http.MethodPut && q.Method != http.MethodPost {
+			probs.add(&Error{Code: CodeInvalid, Message: `method must be "PUT" or "POST"`})
 		}
 		requested, err := expiresIn(q.ExpiresIn)
 		probs.add(err)
@@ -93,6 +93,10 @@ func handleUpload(d *Deps) http.HandlerFunc {
 		key, err := d.Keys.Upload(caller, q.FileName)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
+			return
+		}
+		if q.Method == http.MethodPost {
+			d.uploadPost(w, r, caller, key, ct, q, requested)
 			return
 		}
 

@@ -184,11 +184,20 @@ func recoverPanics(log *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// limitBody caps request bodies at max bytes: a declared larger body gets 413
-// at once, a longer actual body fails the read (and then 413).
+// MaxCompleteBodyBytes caps the body of a multipart completion, which lists
+// up to 10,000 parts with their ETags.
+const MaxCompleteBodyBytes = 1 << 20
+
+// limitBody caps request bodies at max bytes (MaxCompleteBodyBytes for a
+// multipart completion): a declared larger body gets 413 at once, a longer
+// actual body fails the read (and then 413).
 func limitBody(max int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			max := max
+			if isCompletion(r) {
+				max = MaxCompleteBodyBytes
+			}
 			if r.ContentLength > max {
 				writeErrorCode(w, r, CodeTooLarge, fmt.Sprintf("body is larger than %d bytes", max))
 				return
@@ -201,9 +210,16 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 	}
 }
 
+// isCompletion reports whether r may be a multipart completion (v1 or Uppy).
+func isCompletion(r *http.Request) bool {
+	p := r.URL.Path
+	return r.Method == http.MethodPost && strings.HasSuffix(p, "/complete") &&
+		(strings.HasPrefix(p, "/v1/multipart/") || strings.HasPrefix(p, "/s3/multipart/"))
+}
+
 // CORS settings for the signer's own routes.
 const (
-	corsMethods = "GET, POST"
+	corsMethods = "GET, POST, DELETE"
 	corsHeaders = "Content-Type, Authorization"
 	corsMaxAge  = "600"
 	// corsExposed lets page scripts read the request id and, on refusals,

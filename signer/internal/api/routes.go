@@ -11,6 +11,22 @@ const (
 	routeCompatAccess = "GET /signed-url-access"
 	routeHealthz      = "GET /healthz"
 	routeReadyz       = "GET /readyz"
+
+	// Multipart (v1): a token from creation goes with every later call.
+	routeMultipartCreate   = "POST /v1/multipart"
+	routeMultipartParts    = "POST /v1/multipart/{uploadId}/parts"
+	routeMultipartList     = "GET /v1/multipart/{uploadId}/parts"
+	routeMultipartComplete = "POST /v1/multipart/{uploadId}/complete"
+	routeMultipartAbort    = "DELETE /v1/multipart/{uploadId}"
+
+	// Uppy: the S3 routes of a Companion server that @uppy/aws-s3 calls.
+	routeUppyParams   = "GET /s3/params"
+	routeUppyCreate   = "POST /s3/multipart"
+	routeUppyList     = "GET /s3/multipart/{uploadId}"
+	routeUppyBatch    = "GET /s3/multipart/{uploadId}/batch"
+	routeUppySign     = "GET /s3/multipart/{uploadId}/{partNumber}"
+	routeUppyComplete = "POST /s3/multipart/{uploadId}/complete"
+	routeUppyAbort    = "DELETE /s3/multipart/{uploadId}"
 )
 
 // addRoutes lists every route the signer serves. A path that matches no
@@ -23,6 +39,20 @@ func addRoutes(mux *http.ServeMux, d *Deps) {
 	if d.Compat {
 		mux.Handle(routeCompatUpload, auth(handleCompatUpload(d)))
 		mux.Handle(routeCompatAccess, auth(handleCompatAccess(d)))
+	}
+	mux.Handle(routeUppyParams, auth(handleUppyParams(d)))
+	if d.multipartReady() {
+		mux.Handle(routeMultipartCreate, auth(handleMultipartCreate(d)))
+		mux.Handle(routeMultipartParts, auth(handleMultipartParts(d)))
+		mux.Handle(routeMultipartList, auth(handleMultipartList(d)))
+		mux.Handle(routeMultipartComplete, auth(handleMultipartComplete(d)))
+		mux.Handle(routeMultipartAbort, auth(handleMultipartAbort(d)))
+		mux.Handle(routeUppyCreate, auth(handleUppyCreate(d)))
+		mux.Handle(routeUppyList, auth(handleUppyList(d)))
+		mux.Handle(routeUppyBatch, auth(handleUppyBatch(d)))
+		mux.Handle(routeUppySign, auth(handleUppySign(d)))
+		mux.Handle(routeUppyComplete, auth(handleUppyComplete(d)))
+		mux.Handle(routeUppyAbort, auth(handleUppyAbort(d)))
 	}
 	mux.Handle(routeHealthz, handleHealthz())
 	mux.Handle(routeReadyz, handleReadyz(d))

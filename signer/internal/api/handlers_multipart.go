@@ -1,0 +1,328 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/s3presign/s3presign/signer/internal/objectkey"
+	"github.com/s3presign/s3presign/signer/internal/rules"
+)
+
+// Operations named in audit lines by the issue 5 routes.
+const (
+	// OpUploadPost is a presigned POST policy (v1 "method": "POST", Uppy params).
+	OpUploadPost = "upload_post"
+	// OpMultipartCreate is a started multipart upload; its size limit is
+	// the declared size (or the multipart limit on the Uppy routes).
+	OpMultipartCreate = "multipart_create"
+	// OpMultipartParts is a batch of part URLs; its size limit is the sum
+	// of the signed part lengths (0 on the Uppy routes, which sign none).
+	OpMultipartParts = "multipart_parts"
+)
+
+// The v1 multipart routes: for files above the single-upload limit, with a
+// declared size. The signer fixes the part size, so it knows every part's
+// length and signs it; the token returned at creation goes with every later
+// call.
+
+// multipartCreateRequest is the body of POST /v1/multipart.
+type multipartCreateRequest struct {
+	FileName    string // required; must pass the file-name rule
+	ContentType string // required; must be allowed and agree with the extension
+	Size        *int64 // required; 1..the multipart limit
+}
+
+func (q *multipartCreateRequest) fields() []field {
+	return []field{{"fileName", &q.FileName}, {"contentType", &q.ContentType}, {"size", &q.Size}}
+}
+
+// multipartCreateResponse is the answer of POST /v1/multipart.
+type multipartCreateResponse struct {
+	Key       string    `json:"key"`
+	UploadID  string    `json:"uploadId"`
+	PartSize  int64     `json:"partSize"`
+	PartCount int       `json:"partCount"`
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expiresAt"` // when the token stops working
+}
+
+// handleMultipartCreate starts a multipart upload under a new key.
+func handleMultipartCreate(d *Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var q multipartCreateRequest
+		if err := decodeObject(r, q.fields()); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		var probs problems
+		ct := d.checkNameAndType(&probs, "fileName", q.FileName, q.ContentType)
+		if q.Size == nil {
+			probs.add(&Error{Code: CodeInvalid, Message: "size is required"})
+		} else {
+			probs.add(d.Multipart.CheckSize(*q.Size))
+		}
+		if err := probs.err(); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		caller, _, err := d.scope(r)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		key, err := d.Keys.Upload(caller, q.FileName)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		u, token, err := d.startMultipart(r, caller, key, ct, *q.Size, d.Multipart.PartSize)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		d.audit(r, caller, OpMultipartCreate, key, u.Size, u.Expires)
+		writeJSON(w, http.StatusCreated, &multipartCreateResponse{
+			Key: key, UploadID: u.UploadID, PartSize: u.PartSize, PartCount: rules.PartCount(u.Size, u.PartSize),
+			Token: token, ExpiresAt: u.Expires,
+		})
+	}
+}
+
+// checkNameAndType checks a file name and content type as the upload routes
+// do and returns the canonical content type.
+func (d *Deps) checkNameAndType(probs *problems, nameField, name, contentType string) string {
+	nameErr := objectkey.CheckName(nameField, name)
+	probs.add(nameErr)
+	ct, ctErr := d.Rules.ContentType(contentType)
+	probs.add(ctErr)
+	if nameErr == nil && ctErr == nil {
+		probs.add(d.Rules.MatchName(ct, name))
+	}
+	return ct
+}
+
+// partsRequest is the body of POST /v1/multipart/{uploadId}/parts.
+type partsRequest struct {
+	Token       string
+	PartNumbers json.RawMessage // [n, ...]
+	ExpiresIn   *int64
+}
+
+func (q *partsRequest) fields() []field {
+	return []field{{"token", &q.Token}, {"partNumbers", &q.PartNumbers}, {"expiresIn", &q.ExpiresIn}}
+}
+
+// partsResponse is the answer of POST /v1/multipart/{uploadId}/parts.
+type partsResponse struct {
+	Parts     []signedPart `json:"parts"`
+	ExpiresAt time.Time    `json:"expiresAt"`
+}
+
+// signedPart is one part URL and the headers to send with it.
+type signedPart struct {
+	PartNumber int64       `json:"partNumber"`
+	URL        string      `json:"url"`
+	Headers    partHeaders `json:"headers"`
+}
+
+// partHeaders are the signed headers of a part upload (host aside).
+type partHeaders struct {
+	ContentLength string `json:"Content-Length"`
+}
+
+// handleMultipartParts signs a batch of part URLs.
+func handleMultipartParts(d *Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var q partsRequest
+		if err := decodeObject(r, q.fields()); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		var probs problems
+		var numbers []int64
+		if len(q.PartNumbers) == 0 {
+			probs.add(&Error{Code: CodeInvalid, Message: "partNumbers is required"})
+		} else if err := decodeStrict(q.PartNumbers, &numbers); err != nil {
+			probs.add(&Error{Code: CodeInvalid, Message: "partNumbers must be an array of integers"})
+		}
+		requested, err := expiresIn(q.ExpiresIn)
+		probs.add(err)
+		if err := probs.err(); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		u, err := d.verifyUpload(r, q.Token, r.PathValue("uploadId"), true)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		if err := d.checkPartNumbers(u, numbers); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		resp := partsResponse{Parts: make([]signedPart, len(numbers))}
+		var total int64
+		for i, n := range numbers {
+			url, length, exp, err := d.signPart(r, u, n, requested)
+			if err != nil {
+				writeError(w, r, d.Logger, err)
+				return
+			}
+			total += length
+			resp.Parts[i] = signedPart{PartNumber: n, URL: url, Headers: partHeaders{ContentLength: fmt.Sprint(length)}}
+			resp.ExpiresAt = exp
+		}
+		d.audit(r, u.Caller, OpMultipartParts, u.Key, total, resp.ExpiresAt)
+		writeJSON(w, http.StatusOK, &resp)
+	}
+}
+
+// listResponse is the answer of GET /v1/multipart/{uploadId}/parts.
+type listResponse struct {
+	Key   string       `json:"key"`
+	Parts []listedPart `json:"parts"`
+}
+
+// listedPart is one uploaded part.
+type listedPart struct {
+	PartNumber int32  `json:"partNumber"`
+	ETag       string `json:"etag"`
+	Size       int64  `json:"size"`
+}
+
+// handleMultipartList lists the parts uploaded so far, to resume.
+func handleMultipartList(d *Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, err := singleParam(r, "token")
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		u, err := d.verifyUpload(r, token, r.PathValue("uploadId"), true)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		parts, err := d.listParts(r, u)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		resp := listResponse{Key: u.Key, Parts: make([]listedPart, len(parts))}
+		for i, p := range parts {
+			resp.Parts[i] = listedPart{PartNumber: aws.ToInt32(p.PartNumber), ETag: aws.ToString(p.ETag), Size: aws.ToInt64(p.Size)}
+		}
+		writeJSON(w, http.StatusOK, &resp)
+	}
+}
+
+// completeRequest is the body of POST /v1/multipart/{uploadId}/complete.
+type completeRequest struct {
+	Token string
+	Parts json.RawMessage // [{"partNumber": n, "etag": "..."}, ...]
+}
+
+func (q *completeRequest) fields() []field {
+	return []field{{"token", &q.Token}, {"parts", &q.Parts}}
+}
+
+// v1Part is one element of completeRequest.Parts.
+type v1Part struct {
+	PartNumber *int64  `json:"partNumber"`
+	ETag       *string `json:"etag"`
+}
+
+// completeResponse is the answer of POST /v1/multipart/{uploadId}/complete.
+type completeResponse struct {
+	Key string `json:"key"`
+}
+
+// handleMultipartComplete completes the upload with every part's ETag.
+func handleMultipartComplete(d *Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var q completeRequest
+		if err := decodeObject(r, q.fields()); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		var in []v1Part
+		if len(q.Parts) == 0 {
+			writeError(w, r, d.Logger, &Error{Code: CodeInvalid, Message: "parts is required"})
+			return
+		}
+		if err := decodeStrict(q.Parts, &in); err != nil {
+			writeError(w, r, d.Logger, &Error{Code: CodeInvalid, Message: `parts must be an array of {"partNumber": n, "etag": "..."} objects`})
+			return
+		}
+		parts := make([]completedPart, len(in))
+		for i, p := range in {
+			if p.PartNumber == nil || p.ETag == nil {
+				writeError(w, r, d.Logger, &Error{Code: CodeInvalid, Message: fmt.Sprintf("parts[%d] needs partNumber and etag", i)})
+				return
+			}
+			parts[i] = completedPart{number: *p.PartNumber, etag: *p.ETag}
+		}
+		u, err := d.verifyUpload(r, q.Token, r.PathValue("uploadId"), true)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		if err := d.checkCompletion(u, parts); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		if err := d.completeMultipart(w, r, u, parts); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, &completeResponse{Key: u.Key})
+	}
+}
+
+// handleMultipartAbort aborts the upload; S3 deletes its parts.
+func handleMultipartAbort(d *Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, err := singleParam(r, "token")
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		u, err := d.verifyUpload(r, token, r.PathValue("uploadId"), true)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		if err := d.abortMultipart(r, u); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// decodeStrict decodes data into v, refusing unknown object members and
+// anything after the value.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("data after the value")
+	}
+	return nil
+}
+
+// singleParam returns a query parameter that must be given at most once
+// ("" when absent).
+func singleParam(r *http.Request, name string) (string, error) {
+	var probs problems
+	v := single(r.URL.Query(), name, &probs)
+	return v, probs.err()
+}
