@@ -49,6 +49,14 @@ browser: ## Install headless Chromium (Debian package) when missing; the browser
 	  echo ">> installing chromium with apt-get (first time: about a minute)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# wrk comes from Debian, whose release fixes its version (`wrk --version` is
+# recorded in every bench report).
+.PHONY: wrk
+wrk: ## Install the wrk load generator (Debian package) when missing; bench, soak and the CI load test need it
+	@command -v wrk >/dev/null || { \
+	  echo ">> installing wrk with apt-get"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+
 .PHONY: modules
 modules: ## Download Go modules (first time: ~450 MB for the CDK)
 	@echo ">> downloading Go modules (first time: about 450 MB, 1-2 minutes)"
@@ -57,7 +65,7 @@ modules: ## Download Go modules (first time: ~450 MB for the CDK)
 	go mod download -C infra/tools
 
 .PHONY: tools
-tools: $(BIN)/versitygw $(CDK) browser ## Build or install every tool the tests need
+tools: $(BIN)/versitygw $(CDK) browser wrk ## Build or install every tool the tests need
 
 ## ---- build and run -----------------------------------------------------------
 
@@ -90,9 +98,41 @@ lint: $(BIN)/actionlint ## gofmt, go vet on every module, actionlint on the work
 	$(BIN)/actionlint .github/workflows/*.yml
 
 .PHONY: test
-test: modules tools lint ## Run every test (the CI entry point)
+test: modules tools lint build ## Run every test (the CI entry point)
 	go test -C signer -count=1 ./...
 	go test -count=1 ./...
+
+## ---- performance (issues 7 and 8) --------------------------------------------
+
+# make bench: DURATION per measured run, CONNECTIONS and THREADS for wrk, each
+# row the median of RUNS runs; BENCH_COUNT is -count of the Go
+# micro-benchmarks (benchstat input in .artifacts/bench/micro.txt).
+# make soak: SOAK_DURATION of mixed requests. Reports go to .artifacts/bench/.
+DURATION ?= 10s
+CONNECTIONS ?= 64
+THREADS ?= 2
+RUNS ?= 3
+BENCH_COUNT ?= 6
+SOAK_DURATION ?= 5m
+BENCH_DIR := $(CURDIR)/.artifacts/bench
+LOADTEST := $(BIN)/loadtest
+LOAD_FLAGS = -signer $(BIN)/signer -connections $(CONNECTIONS) -threads $(THREADS) -out $(BENCH_DIR)
+
+.PHONY: bench
+bench: build wrk ## Measure the signer: presign/handler micro-benchmarks, then wrk on its routes vs a fixed-response floor (DURATION, CONNECTIONS, RUNS)
+	@mkdir -p $(BENCH_DIR)
+	@go build -o $(LOADTEST) ./infra/cmd/loadtest
+	@echo ">> micro-benchmarks (-count $(BENCH_COUNT)) into $(BENCH_DIR)/micro.txt"
+	go test -C signer -run '^$$' -bench '^(BenchmarkPresign|BenchmarkPresignPost|BenchmarkHandler)$$' -benchmem \
+	  -count $(BENCH_COUNT) ./internal/presign ./internal/api > $(BENCH_DIR)/micro.txt
+	@echo ">> load: floor and signer routes, $(DURATION) x $(RUNS) runs each at $(CONNECTIONS) connections"
+	$(LOADTEST) bench $(LOAD_FLAGS) -duration $(DURATION) -runs $(RUNS) -micro $(BENCH_DIR)/micro.txt
+
+.PHONY: soak
+soak: build wrk ## Soak the signer for SOAK_DURATION (5m) with mixed valid requests; fails on any error, non-2xx or RSS that grows
+	@mkdir -p $(BENCH_DIR)
+	@go build -o $(LOADTEST) ./infra/cmd/loadtest
+	$(LOADTEST) soak $(LOAD_FLAGS) -duration $(SOAK_DURATION)
 
 ## ---- infrastructure ----------------------------------------------------------
 
