@@ -108,6 +108,20 @@ type Config struct {
 	TokenKey []byte
 	// Multipart are the multipart upload limits.
 	Multipart rules.Multipart
+
+	// MetricsNamespace is the CloudWatch namespace of the EMF lines on
+	// stdout; "" when EMF output is off.
+	MetricsNamespace string
+	// MetricsInterval is how often aggregated metrics are flushed.
+	MetricsInterval time.Duration
+	// MetricsAddr is the private listen address of Prometheus /metrics; ""
+	// when off.
+	MetricsAddr string
+	// MetricsCallerDimension adds the caller's name as a metric dimension.
+	MetricsCallerDimension bool
+	// ScanCheck makes the download route read the object's malware scan tag
+	// first: 409 while pending, 403 unless clean.
+	ScanCheck bool
 }
 
 // Target returns where URLs point.
@@ -151,6 +165,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.CompatOverwrite = Overwrite(l.str(EnvCompatOverwrite, string(DefaultCompatOverwrite)))
 	authVars, tokenKey := l.readAuth()
 	multipart := l.readMultipart()
+	metrics := l.readMetrics(&c)
 
 	// Validation, in the order of the README table.
 	if !validName(c.Environment) {
@@ -232,6 +247,7 @@ func Load(getenv func(string) string) (Config, error) {
 		l.fail(EnvCompatOverwrite, "%q must be allow or refuse", c.CompatOverwrite)
 	}
 	l.checkAuth(&c, authVars)
+	l.checkMetrics(&c, metrics)
 	c.TokenKey = l.tokenKey(tokenKey)
 
 	if err := errors.Join(l.errs...); err != nil {

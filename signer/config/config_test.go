@@ -187,6 +187,7 @@ func TestVarsListsEveryNameRead(t *testing.T) {
 		EnvAuthMode, EnvAPIKeys, EnvOIDCIssuer, EnvOIDCJWKSURL, EnvOIDCAudience, EnvOIDCSubjectClaim,
 		EnvOIDCAlgorithms, EnvRateLimit, EnvRateBurst, EnvTrustedProxyHops, EnvSharedPrefixes, EnvTokenKey,
 		EnvMultipartThreshold, EnvPartSize, EnvMaxMultipartSize,
+		EnvMetricsNamespace, EnvMetricsInterval, EnvMetricsAddr, EnvMetricsCallerDimension, EnvScanCheck,
 	}
 	got := Vars()
 	slices.Sort(got)

@@ -78,6 +78,11 @@ const (
 	EnvMetricsInterval = "S3PRESIGN_METRICS_INTERVAL"
 	// EnvMetricsAddr is an optional private listen address for Prometheus /metrics.
 	EnvMetricsAddr = "S3PRESIGN_METRICS_ADDR"
+	// EnvMetricsCallerDimension adds the authenticated caller's name as a
+	// dimension of the refusal and issued-URL metrics (true/false, default
+	// false). Leave it off unless callers are few (API keys): every caller
+	// name is a CloudWatch metric of its own, and at most 100 are kept.
+	EnvMetricsCallerDimension = "S3PRESIGN_METRICS_CALLER_DIMENSION"
 	// EnvScanCheck makes the download route check the malware scan tag first (true/false).
 	EnvScanCheck = "S3PRESIGN_SCAN_CHECK"
 )
