@@ -70,6 +70,10 @@ func baseEnv() map[string]string {
 		"S3PRESIGN_LISTEN_ADDR": "127.0.0.1:0",
 		"S3PRESIGN_LOG_LEVEL":   "debug",
 		"S3PRESIGN_AUTH_MODE":   "none",
+		// Functional tests send bursts from one address; the rate-limit
+		// tests set their own small limits.
+		"S3PRESIGN_RATE_LIMIT":  "1000",
+		"S3PRESIGN_RATE_BURST":  "1000",
 		"AWS_ACCESS_KEY_ID":     "AKIDSIGNERTEST",
 		"AWS_SECRET_ACCESS_KEY": "signer-test-secret-key",
 	}

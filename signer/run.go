@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/s3presign/s3presign/signer/config"
 	"github.com/s3presign/s3presign/signer/internal/api"
+	"github.com/s3presign/s3presign/signer/internal/auth"
 	"github.com/s3presign/s3presign/signer/internal/creds"
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
 	"github.com/s3presign/s3presign/signer/internal/presign"
@@ -43,13 +45,16 @@ const (
 	startCredsTimeout = 5 * time.Second
 )
 
-const usage = `usage: signer [-version] [serve | healthcheck | version]
+const usage = `usage: signer [-version] [serve | healthcheck | version | apikey new NAME]
 
   serve        run the HTTP service (the default); settings come from
                S3PRESIGN_* environment variables (see the README)
   healthcheck  GET /healthz on the local server; exit 0 when it answers 200
                (for container health checks, which have no shell or curl)
   version      print the version and commit, as -version does
+  apikey new NAME
+               print a new API key for caller NAME (once) and the hash line
+               to add to the API-key secret
 `
 
 // run is the whole program; main only wires it to the process. Tests call it
@@ -92,6 +97,8 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return healthcheck(ctx, getenv, stdout)
 	case "version":
 		return printVersion(stdout)
+	case "apikey":
+		return apikeyCommand(fs.Args()[1:], rand.Reader, stdout, stderr)
 	default:
 		fs.Usage()
 		return fmt.Errorf("unknown subcommand %q", cmd)
@@ -110,8 +117,11 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer, de
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel})).
-		With(slog.String("service", "signer"), slog.String("version", version), slog.String("environment", cfg.Environment))
+	out := &lockedWriter{w: stderr}
+	attrs := []slog.Attr{slog.String("service", "signer"), slog.String("version", version), slog.String("environment", cfg.Environment)}
+	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel}).WithAttrs(attrs))
+	// Audit lines (one per issued URL) are kept whatever the log level.
+	auditLog := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}).WithAttrs(attrs))
 
 	clock := deps.clock
 	if clock == nil {
@@ -124,11 +134,16 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer, de
 		}
 	}
 	src := creds.New(provider)
-	handler, err := newHandler(cfg, src, clock, log)
+	authn, limiter, err := newAuth(cfg, clock, log)
+	if err != nil {
+		return err
+	}
+	handler, err := newHandler(cfg, src, clock, log, handlerAuth{authn: authn, limiter: limiter, audit: auditLog})
 	if err != nil {
 		return err
 	}
 	checkCredentials(ctx, src, clock, log)
+	prefetchKeys(ctx, authn, log)
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
@@ -145,7 +160,9 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer, de
 	}
 	log.Info("listening", slog.String("addr", ln.Addr().String()),
 		slog.String("bucket", cfg.Bucket), slog.String("endpoint", cfg.Endpoint), slog.String("prefix", cfg.KeyPrefix),
-		slog.Bool("compat_routes", cfg.CompatRoutes), slog.String("commit", commit))
+		slog.Bool("compat_routes", cfg.CompatRoutes), slog.String("auth_mode", string(cfg.AuthMode)),
+		slog.Float64("rate_limit", cfg.RateLimit.PerSecond), slog.Int("rate_burst", cfg.RateLimit.Burst),
+		slog.Int("trusted_proxy_hops", cfg.TrustedProxyHops), slog.String("commit", commit))
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -169,8 +186,15 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer, de
 	return nil
 }
 
+// handlerAuth is what newHandler needs for authentication and audit.
+type handlerAuth struct {
+	authn   auth.Authenticator
+	limiter *auth.Limiter
+	audit   *slog.Logger
+}
+
 // newHandler builds the API from the configuration.
-func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, log *slog.Logger) (http.Handler, error) {
+func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, log *slog.Logger, ha handlerAuth) (http.Handler, error) {
 	p, err := presign.New(cfg.Target())
 	if err != nil {
 		return nil, err
@@ -193,6 +217,10 @@ func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, lo
 		CORSOrigins:           cfg.CORSOrigins,
 		Compat:                cfg.CompatRoutes,
 		CompatRefuseOverwrite: cfg.CompatOverwrite == config.OverwriteRefuse,
+		Auth:                  ha.authn,
+		Limiter:               ha.limiter,
+		SharedPrefixes:        cfg.SharedPrefixes,
+		AuditLogger:           ha.audit,
 	})
 }
 
@@ -258,4 +286,17 @@ func healthcheck(ctx context.Context, getenv func(string) string, stdout io.Writ
 	}
 	_, err = fmt.Fprintln(stdout, "ok")
 	return err
+}
+
+// lockedWriter serialises writes from the service and audit loggers, so
+// their lines never interleave.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
