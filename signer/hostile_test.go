@@ -28,9 +28,9 @@ type hostileCase struct {
 	key         string // for an accepted upload: what the key must end with
 }
 
-const pngUpload = `{"fileName":"a.png","contentType":"image/png"}`
+const hostilePNG = `{"fileName":"a.png","contentType":"image/png"}`
 
-func uploadBody(fileName string) string {
+func hostileUpload(fileName string) string {
 	b, _ := json.Marshal(map[string]string{"fileName": fileName, "contentType": "image/png"})
 	return string(b)
 }
@@ -45,15 +45,15 @@ func TestHostileInputs(t *testing.T) {
 	nested := `{"fileName":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `,"contentType":"image/png"}`
 	cases := []hostileCase{
 		// Controls: a plain upload and compat upload are accepted.
-		{name: "control upload", method: "POST", path: "/v1/uploads", contentType: "application/json", body: pngUpload, status: 201, key: "/a.png"},
+		{name: "control upload", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostilePNG, status: 201, key: "/a.png"},
 		{name: "control compat upload", method: "GET", path: "/signed-url-upload?fileName=a&extension=png&mediaType=image", status: 200},
 
 		// Path traversal in names and keys.
-		{name: "traversal fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("../../etc/passwd"), status: 400, code: "invalid_request"},
-		{name: "traversal fileName with extension", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("../../etc/passwd.png"), status: 400, code: "invalid_request"},
-		{name: "backslash traversal", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody(`..\..\win.png`), status: 400, code: "invalid_request"},
+		{name: "traversal fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("../../etc/passwd"), status: 400, code: "invalid_request"},
+		{name: "traversal fileName with extension", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("../../etc/passwd.png"), status: 400, code: "invalid_request"},
+		{name: "backslash traversal", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload(`..\..\win.png`), status: 400, code: "invalid_request"},
 		{name: "escaped slash in JSON", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a\/b.png","contentType":"image/png"}`, status: 400, code: "invalid_request"},
-		{name: "percent-encoded dots are literal in v1", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("%2e%2e%2fetc.png"), status: 201, key: "/%2e%2e%2fetc.png"},
+		{name: "percent-encoded dots are literal in v1", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("%2e%2e%2fetc.png"), status: 201, key: "/%2e%2e%2fetc.png"},
 		{name: "percent-encoded dots decoded in compat query", method: "GET", path: "/signed-url-upload?fileName=%2e%2e%2fetc&extension=png&mediaType=image", status: 400, code: "invalid_request"},
 		{name: "double percent-encoding stays literal in compat", method: "GET", path: "/signed-url-upload?fileName=%252e%252e%252fetc&extension=png&mediaType=image", status: 200},
 		{name: "traversal in extension", method: "GET", path: "/signed-url-upload?fileName=a&extension=png%2F..%2F..%2Fx&mediaType=image", status: 400, code: "invalid_request"},
@@ -66,28 +66,28 @@ func TestHostileInputs(t *testing.T) {
 		{name: "NUL in JSON fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a\u0000.png","contentType":"image/png"}`, status: 400, code: "invalid_request"},
 		{name: "NUL in compat query", method: "GET", path: "/signed-url-upload?fileName=a%00b&extension=png&mediaType=image", status: 400, code: "invalid_request"},
 		{name: "CRLF in downloadName", method: "POST", path: "/v1/downloads", contentType: "application/json", body: `{"key":"uploads/x.png","downloadName":"a\r\nSet-Cookie: x.png"}`, status: 400, code: "invalid_request"},
-		{name: "tab in fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("a\tb.png"), status: 400, code: "invalid_request"},
-		{name: "DEL in fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("a\x7fb.png"), status: 400, code: "invalid_request"},
+		{name: "tab in fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\tb.png"), status: 400, code: "invalid_request"},
+		{name: "DEL in fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\x7fb.png"), status: 400, code: "invalid_request"},
 
 		// Unicode tricks.
-		{name: "RTL override", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("invoice\u202egnp.exe"), status: 400, code: "invalid_request"},
+		{name: "RTL override", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("invoice\u202egnp.exe"), status: 400, code: "invalid_request"},
 		{name: "RTL override in compat", method: "GET", path: "/signed-url-upload?fileName=evil%E2%80%AEgnp&extension=png&mediaType=image", status: 400, code: "invalid_request"},
-		{name: "left-to-right isolate", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("a\u2066b.png"), status: 400, code: "invalid_request"},
-		{name: "zero-width joiner", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("pay\u200dpal.png"), status: 400, code: "invalid_request"},
-		{name: "byte order mark", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("\ufeffa.png"), status: 400, code: "invalid_request"},
-		{name: "line separator", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("a\u2028b.png"), status: 400, code: "invalid_request"},
-		{name: "private-use character", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("a\ue000.png"), status: 400, code: "invalid_request"},
-		{name: "unassigned code point", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("a\U000e0fff.png"), status: 400, code: "invalid_request"},
+		{name: "left-to-right isolate", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\u2066b.png"), status: 400, code: "invalid_request"},
+		{name: "zero-width joiner", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("pay\u200dpal.png"), status: 400, code: "invalid_request"},
+		{name: "byte order mark", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("\ufeffa.png"), status: 400, code: "invalid_request"},
+		{name: "line separator", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\u2028b.png"), status: 400, code: "invalid_request"},
+		{name: "private-use character", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\ue000.png"), status: 400, code: "invalid_request"},
+		{name: "unassigned code point", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\U000e0fff.png"), status: 400, code: "invalid_request"},
 		{name: "invalid UTF-8", method: "POST", path: "/v1/uploads", contentType: "application/json", body: "{\"fileName\":\"a\xff.png\",\"contentType\":\"image/png\"}", status: 400, code: "invalid_request"},
 		{name: "overlong UTF-8 dots", method: "POST", path: "/v1/uploads", contentType: "application/json", body: "{\"fileName\":\"\xc0\xae\xc0\xae.png\",\"contentType\":\"image/png\"}", status: 400, code: "invalid_request"},
 		{name: "overlong UTF-8 slash in compat", method: "GET", path: "/signed-url-upload?fileName=a%C0%AFb&extension=png&mediaType=image", status: 400, code: "invalid_request"},
-		{name: "one-dot leaders are not dots", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("\u2024\u2024.png"), status: 201, key: "/\u2024\u2024.png"},
-		{name: "fullwidth solidus is not a separator", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("a\uff0fb.png"), status: 201, key: "/a\uff0fb.png"},
-		{name: "combining marks (NFD) kept as sent", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("e\u0301te\u0301.png"), status: 201, key: "/e\u0301te\u0301.png"},
+		{name: "one-dot leaders are not dots", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("\u2024\u2024.png"), status: 201, key: "/\u2024\u2024.png"},
+		{name: "fullwidth solidus is not a separator", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\uff0fb.png"), status: 201, key: "/a\uff0fb.png"},
+		{name: "combining marks (NFD) kept as sent", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("e\u0301te\u0301.png"), status: 201, key: "/e\u0301te\u0301.png"},
 		{name: "lone surrogate escape becomes U+FFFD", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"\ud800.png","contentType":"image/png"}`, status: 201, key: "/\ufffd.png"},
-		{name: "leading space", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody(" a.png"), status: 400, code: "invalid_request"},
-		{name: "name of 256 bytes", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody(strings.Repeat("x", 252) + ".png"), status: 400, code: "invalid_request"},
-		{name: "double extension", method: "POST", path: "/v1/uploads", contentType: "application/json", body: uploadBody("a.png.exe"), status: 400, code: "invalid_request"},
+		{name: "leading space", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload(" a.png"), status: 400, code: "invalid_request"},
+		{name: "name of 256 bytes", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload(strings.Repeat("x", 252) + ".png"), status: 400, code: "invalid_request"},
+		{name: "double extension", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a.png.exe"), status: 400, code: "invalid_request"},
 		{name: "active content type", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a.svg","contentType":"image/svg+xml"}`, status: 415, code: "unsupported_media_type"},
 
 		// Bodies.
@@ -96,34 +96,34 @@ func TestHostileInputs(t *testing.T) {
 		{name: "duplicate keys", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a.png","fileName":"../x.png","contentType":"image/png"}`, status: 400, code: "invalid_request"},
 		{name: "duplicate keys, one escaped", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a.png","file\u004eame":"b.png","contentType":"image/png"}`, status: 400, code: "invalid_request"},
 		{name: "case-folded member name", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"FILENAME":"a.png","contentType":"image/png"}`, status: 400, code: "invalid_request"},
-		{name: "array body", method: "POST", path: "/v1/uploads", contentType: "application/json", body: "[" + pngUpload + "]", status: 400, code: "invalid_request"},
-		{name: "two JSON objects", method: "POST", path: "/v1/uploads", contentType: "application/json", body: pngUpload + pngUpload, status: 400, code: "invalid_request"},
+		{name: "array body", method: "POST", path: "/v1/uploads", contentType: "application/json", body: "[" + hostilePNG + "]", status: 400, code: "invalid_request"},
+		{name: "two JSON objects", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostilePNG + hostilePNG, status: 400, code: "invalid_request"},
 		{name: "empty body", method: "POST", path: "/v1/uploads", contentType: "application/json", status: 400, code: "invalid_request"},
 		{name: "size 1e3", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a.png","contentType":"image/png","size":1e3}`, status: 400, code: "invalid_request"},
 		{name: "size beyond int64", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a.png","contentType":"image/png","size":99999999999999999999}`, status: 400, code: "invalid_request"},
 
 		// The request's own Content-Type.
-		{name: "text/plain body", method: "POST", path: "/v1/uploads", contentType: "text/plain", body: pngUpload, status: 415, code: "unsupported_media_type"},
-		{name: "no Content-Type", method: "POST", path: "/v1/uploads", body: pngUpload, status: 415, code: "unsupported_media_type"},
+		{name: "text/plain body", method: "POST", path: "/v1/uploads", contentType: "text/plain", body: hostilePNG, status: 415, code: "unsupported_media_type"},
+		{name: "no Content-Type", method: "POST", path: "/v1/uploads", body: hostilePNG, status: 415, code: "unsupported_media_type"},
 		{name: "form encoded", method: "POST", path: "/v1/uploads", contentType: "application/x-www-form-urlencoded", body: "fileName=a.png&contentType=image/png", status: 415, code: "unsupported_media_type"},
-		{name: "multipart", method: "POST", path: "/v1/uploads", contentType: "multipart/form-data; boundary=x", body: pngUpload, status: 415, code: "unsupported_media_type"},
-		{name: "latin1 charset", method: "POST", path: "/v1/uploads", contentType: "application/json; charset=latin1", body: pngUpload, status: 415, code: "unsupported_media_type"},
-		{name: "JSON with charset utf-8 (control)", method: "POST", path: "/v1/uploads", contentType: "application/json; charset=utf-8", body: pngUpload, status: 201, key: "/a.png"},
+		{name: "multipart", method: "POST", path: "/v1/uploads", contentType: "multipart/form-data; boundary=x", body: hostilePNG, status: 415, code: "unsupported_media_type"},
+		{name: "latin1 charset", method: "POST", path: "/v1/uploads", contentType: "application/json; charset=latin1", body: hostilePNG, status: 415, code: "unsupported_media_type"},
+		{name: "JSON with charset utf-8 (control)", method: "POST", path: "/v1/uploads", contentType: "application/json; charset=utf-8", body: hostilePNG, status: 201, key: "/a.png"},
 
 		// Methods and paths.
 		{name: "GET on an upload route", method: "GET", path: "/v1/uploads", status: 405, code: "method_not_allowed", allow: "POST"},
-		{name: "PUT on an upload route", method: "PUT", path: "/v1/uploads", contentType: "application/json", body: pngUpload, status: 405, code: "method_not_allowed", allow: "POST"},
+		{name: "PUT on an upload route", method: "PUT", path: "/v1/uploads", contentType: "application/json", body: hostilePNG, status: 405, code: "method_not_allowed", allow: "POST"},
 		{name: "DELETE on a download route", method: "DELETE", path: "/v1/downloads", status: 405, code: "method_not_allowed", allow: "POST"},
 		{name: "PATCH", method: "PATCH", path: "/v1/uploads", status: 405, code: "method_not_allowed", allow: "POST"},
 		{name: "TRACE", method: "TRACE", path: "/v1/uploads", status: 405, code: "method_not_allowed", allow: "POST"},
 		{name: "OPTIONS without CORS", method: "OPTIONS", path: "/v1/uploads", status: 405, code: "method_not_allowed", allow: "POST"},
-		{name: "lower-case post", method: "post", path: "/v1/uploads", contentType: "application/json", body: pngUpload, status: 405, code: "method_not_allowed", allow: "POST"},
+		{name: "lower-case post", method: "post", path: "/v1/uploads", contentType: "application/json", body: hostilePNG, status: 405, code: "method_not_allowed", allow: "POST"},
 		{name: "made-up method", method: "FROB", path: "/v1/uploads", status: 405, code: "method_not_allowed", allow: "POST"},
 		{name: "POST on a compat route", method: "POST", path: "/signed-url-upload?fileName=a&extension=png&mediaType=image", status: 405, code: "method_not_allowed", allow: "GET, HEAD"},
 		{name: "POST on healthz", method: "POST", path: "/healthz", status: 405, code: "method_not_allowed", allow: "GET, HEAD"},
 		{name: "unknown route", method: "GET", path: "/v2/uploads", status: 404, code: "not_found"},
-		{name: "trailing slash", method: "POST", path: "/v1/uploads/", contentType: "application/json", body: pngUpload, status: 404, code: "not_found"},
-		{name: "upper-case path", method: "POST", path: "/V1/UPLOADS", contentType: "application/json", body: pngUpload, status: 404, code: "not_found"},
+		{name: "trailing slash", method: "POST", path: "/v1/uploads/", contentType: "application/json", body: hostilePNG, status: 404, code: "not_found"},
+		{name: "upper-case path", method: "POST", path: "/V1/UPLOADS", contentType: "application/json", body: hostilePNG, status: 404, code: "not_found"},
 
 		// Headers.
 		{name: "header block of 16 KiB (control)", method: "GET", path: "/healthz", header: map[string]string{"X-Pad": strings.Repeat("a", 16<<10)}, status: 200},
@@ -153,13 +153,13 @@ func TestHostileInputs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkAnswer(t, tc, resp, b)
+			checkHostileAnswer(t, tc, resp, b)
 		})
 	}
 }
 
-// checkAnswer checks status, code, Allow and, for accepted uploads, the key.
-func checkAnswer(t *testing.T, tc hostileCase, resp *http.Response, b []byte) {
+// checkHostileAnswer checks status, code, Allow and, for accepted uploads, the key.
+func checkHostileAnswer(t *testing.T, tc hostileCase, resp *http.Response, b []byte) {
 	t.Helper()
 	if resp.StatusCode != tc.status {
 		t.Fatalf("status %d, want %d (body %.300s)", resp.StatusCode, tc.status, b)
@@ -195,9 +195,9 @@ func checkAnswer(t *testing.T, tc hostileCase, resp *http.Response, b []byte) {
 	}
 }
 
-// rawCase is a request written byte for byte to a TCP connection, for what
+// hostileRawCase is a request written byte for byte to a TCP connection, for what
 // an http.Client would never send.
-type rawCase struct {
+type hostileRawCase struct {
 	name   string
 	raw    string
 	status int
@@ -215,12 +215,12 @@ type rawCase struct {
 func TestHostileWire(t *testing.T) {
 	t.Parallel()
 	p := startSigner(t, reliabilityEnv(), runDeps{})
-	body := pngUpload
+	body := hostilePNG
 	chunked := fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body)
 	post := func(headers, payload string) string {
 		return "POST /v1/uploads HTTP/1.1\r\nHost: signer\r\nContent-Type: application/json\r\nConnection: close\r\n" + headers + "\r\n" + payload
 	}
-	cases := []rawCase{
+	cases := []hostileRawCase{
 		{name: "control: Content-Length", raw: post(fmt.Sprintf("Content-Length: %d\r\n", len(body)), body), status: 201},
 		{name: "control: chunked", raw: post("Transfer-Encoding: chunked\r\n", chunked), status: 201},
 		{name: "chunked and Content-Length: chunked wins", raw: post("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", chunked), status: 201},
@@ -253,7 +253,7 @@ func TestHostileWire(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, b := rawExchange(t, p.Addr, tc.raw)
+			resp, b := hostileExchange(t, p.Addr, tc.raw)
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status %d, want %d (body %.300s)", resp.StatusCode, tc.status, b)
 			}
@@ -276,9 +276,9 @@ func TestHostileWire(t *testing.T) {
 	}
 }
 
-// rawExchange writes raw to a new connection to addr and reads one answer.
+// hostileExchange writes raw to a new connection to addr and reads one answer.
 // The connection must then close: no second answer follows.
-func rawExchange(t *testing.T, addr, raw string) (*http.Response, []byte) {
+func hostileExchange(t *testing.T, addr, raw string) (*http.Response, []byte) {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
