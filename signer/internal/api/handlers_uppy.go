@@ -158,7 +158,7 @@ func (d *Deps) uppyUpload(r *http.Request) (upload, error) {
 	}
 	id64, token, ok := strings.Cut(r.PathValue("uploadId"), ".")
 	id, err := base64.RawURLEncoding.Strict().DecodeString(id64)
-	if !ok || err != nil || len(id) == 0 {
+	if !ok || err != nil || len(id) == 0 || token == "" {
 		return upload{}, &Error{Code: CodeNotFound, Message: "no such multipart upload"}
 	}
 	u, err := d.verifyUpload(r, token, string(id), false)
