@@ -517,7 +517,9 @@ func TestUppyRoutes(t *testing.T) {
 		t.Fatalf("create answer key %q handle %q", u.key, u.handle)
 	}
 	k := "?key=" + url.QueryEscape(u.key)
-	get := func(path string) *httptest.ResponseRecorder { return s.do("GET", path, "", "", "X-Test-Caller", "alice") }
+	get := func(path string) *httptest.ResponseRecorder {
+		return s.do("GET", path, "", "", "X-Test-Caller", "alice")
+	}
 
 	w := get("/s3/multipart/" + u.handle + "/1" + k)
 	var sign uppySignResponse
