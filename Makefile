@@ -129,7 +129,7 @@ BENCH_COUNT ?= 6
 SOAK_DURATION ?= 5m
 BENCH_DIR := $(CURDIR)/.artifacts/bench
 LOADTEST := $(BIN)/loadtest
-LOAD_FLAGS = -signer $(BIN)/signer -connections $(CONNECTIONS) -threads $(THREADS) -out $(BENCH_DIR)
+LOAD_FLAGS = -connections $(CONNECTIONS) -threads $(THREADS) -out $(BENCH_DIR)
 
 .PHONY: bench
 bench: build wrk ## Measure the signer: presign/handler micro-benchmarks, then wrk on its routes vs a fixed-response floor (DURATION, CONNECTIONS, RUNS)
@@ -139,13 +139,25 @@ bench: build wrk ## Measure the signer: presign/handler micro-benchmarks, then w
 	go test -C signer -run '^$$' -bench '^(BenchmarkPresign|BenchmarkPresignPost|BenchmarkHandler)$$' -benchmem \
 	  -count $(BENCH_COUNT) ./internal/presign ./internal/api > $(BENCH_DIR)/micro.txt
 	@echo ">> load: floor and signer routes, $(DURATION) x $(RUNS) runs each at $(CONNECTIONS) connections"
-	$(LOADTEST) bench $(LOAD_FLAGS) -duration $(DURATION) -runs $(RUNS) -micro $(BENCH_DIR)/micro.txt
+	$(LOADTEST) bench $(LOAD_FLAGS) -signer $(BIN)/signer -duration $(DURATION) -runs $(RUNS) -micro $(BENCH_DIR)/micro.txt
 
 .PHONY: soak
 soak: build wrk ## Soak the signer for SOAK_DURATION (5m) with mixed valid requests; fails on any error, non-2xx or RSS that grows
 	@mkdir -p $(BENCH_DIR)
 	@go build -o $(LOADTEST) ./infra/cmd/loadtest
-	$(LOADTEST) soak $(LOAD_FLAGS) -duration $(SOAK_DURATION)
+	$(LOADTEST) soak $(LOAD_FLAGS) -signer $(BIN)/signer -duration $(SOAK_DURATION)
+
+# make profile: SCENARIO is upload, download or upload-auth. The profiling
+# build (-tags pprof, signer/pprof.go) is .bin/signer-pprof; never shipped.
+SCENARIO ?= upload
+
+.PHONY: profile
+profile: wrk ## CPU profile of the signer under SCENARIO's load (upload): a -tags pprof build, then go tool pprof -top
+	@mkdir -p $(BENCH_DIR)
+	@go build -o $(LOADTEST) ./infra/cmd/loadtest
+	CGO_ENABLED=0 go build -C signer -tags pprof -trimpath -o $(BIN)/signer-pprof .
+	$(LOADTEST) profile $(LOAD_FLAGS) -signer $(BIN)/signer-pprof -scenario $(SCENARIO) -duration $(DURATION)
+	go tool pprof -top -nodecount 40 $(BIN)/signer-pprof $(BENCH_DIR)/$(SCENARIO).pprof
 
 ## ---- infrastructure ----------------------------------------------------------
 

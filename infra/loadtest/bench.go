@@ -174,16 +174,9 @@ func Bench(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
 	// Probe: one signer in mode none gives the download key and the size
 	// of an upload answer (the floor answers as many bytes).
 	fmt.Fprintf(progress, "probe: signer in auth mode none\n")
-	probe, err := Start(ctx, signerProcess(cfg, AuthNone, ""))
+	key, size, err := probe(ctx, cfg)
 	if err != nil {
 		return nil, err
-	}
-	key, size, err := probeUpload(ctx, "http://"+probe.Addr, UploadRequest(""))
-	if stopErr := probe.Stop(10 * time.Second); err == nil {
-		err = stopErr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("probe: %w", err)
 	}
 	rep.Settings.FloorBodySize = size
 
@@ -275,26 +268,50 @@ func oneLine(s string) string {
 	return s
 }
 
-// runScenario measures one run of one scenario on a fresh server.
-func runScenario(ctx context.Context, cfg BenchConfig, scenario string, round, floorSize int, key string, k APIKey) (RunResult, error) {
-	res := RunResult{Scenario: scenario, Round: round}
-	var pc ProcessConfig
-	var req Request
-	want := http.StatusOK
+// probe starts the signer in mode none once and sends an upload: the
+// download runs use its key, and the floor answers as many bytes as it got.
+func probe(ctx context.Context, cfg BenchConfig) (key string, size int, err error) {
+	p, err := Start(ctx, signerProcess(cfg, AuthNone, ""))
+	if err != nil {
+		return "", 0, err
+	}
+	key, size, err = probeUpload(ctx, "http://"+p.Addr, UploadRequest(""))
+	if stopErr := p.Stop(10 * time.Second); err == nil {
+		err = stopErr
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("probe: %w", err)
+	}
+	return key, size, nil
+}
+
+// scenarioSetup returns the server to start for a scenario, the request to
+// load it with and the status that request must get.
+func scenarioSetup(cfg BenchConfig, scenario string, floorSize int, key string, k APIKey) (ProcessConfig, Request, int, error) {
 	switch scenario {
 	case ScenarioFloor:
 		if len(cfg.FloorCommand) == 0 {
-			return res, errors.New("no floor command")
+			return ProcessConfig{}, Request{}, 0, errors.New("no floor command")
 		}
-		pc = ProcessConfig{Name: "floor", Path: cfg.FloorCommand[0], ReadyPath: "/readyz",
+		pc := ProcessConfig{Name: "floor", Path: cfg.FloorCommand[0], ReadyPath: "/readyz",
 			Args: append(slices.Clone(cfg.FloorCommand[1:]), "-addr", "127.0.0.1:0", "-body-size", strconv.Itoa(floorSize))}
-		req = UploadRequest("")
+		return pc, UploadRequest(""), http.StatusOK, nil
 	case ScenarioUpload:
-		pc, req, want = signerProcess(cfg, AuthNone, ""), UploadRequest(""), http.StatusCreated
+		return signerProcess(cfg, AuthNone, ""), UploadRequest(""), http.StatusCreated, nil
 	case ScenarioDownload:
-		pc, req = signerProcess(cfg, AuthNone, ""), DownloadRequest(key)
+		return signerProcess(cfg, AuthNone, ""), DownloadRequest(key), http.StatusOK, nil
 	case ScenarioUploadAuth:
-		pc, req, want = signerProcess(cfg, AuthAPIKey, apiKeyLine(k)), UploadRequest(k.Key), http.StatusCreated
+		return signerProcess(cfg, AuthAPIKey, apiKeyLine(k)), UploadRequest(k.Key), http.StatusCreated, nil
+	}
+	return ProcessConfig{}, Request{}, 0, fmt.Errorf("unknown scenario %q", scenario)
+}
+
+// runScenario measures one run of one scenario on a fresh server.
+func runScenario(ctx context.Context, cfg BenchConfig, scenario string, round, floorSize int, key string, k APIKey) (RunResult, error) {
+	res := RunResult{Scenario: scenario, Round: round}
+	pc, req, want, err := scenarioSetup(cfg, scenario, floorSize, key, k)
+	if err != nil {
+		return res, err
 	}
 	p, err := Start(ctx, pc)
 	if err != nil {

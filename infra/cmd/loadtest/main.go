@@ -5,6 +5,8 @@
 //	                         stdout, JSON and markdown in -out
 //	loadtest soak [flags]    one long mixed load; fails unless every answer is
 //	                         2xx, nothing errs and RSS settles
+//	loadtest profile [flags] CPU profile of a profiling build of the signer
+//	                         (-tags pprof) under one scenario's load
 //	loadtest floor [flags]   the fixed-response floor server (bench runs it)
 package main
 
@@ -35,7 +37,7 @@ func main() {
 	}
 }
 
-const usage = `usage: loadtest bench|soak|floor [flags]   (loadtest <command> -h lists the flags)
+const usage = `usage: loadtest bench|soak|profile|floor [flags]   (loadtest <command> -h lists the flags)
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -48,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return bench(ctx, rest, getenv, stdout, stderr)
 	case "soak":
 		return soak(ctx, rest, getenv, stdout, stderr)
+	case "profile":
+		return profile(ctx, rest, getenv, stdout, stderr)
 	case "floor":
 		return floor(ctx, rest, stderr)
 	default:
@@ -171,6 +175,28 @@ func soak(ctx context.Context, args []string, getenv func(string) string, stdout
 		return err
 	}
 	return res.Err()
+}
+
+func profile(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadtest profile", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs, getenv, 10*time.Second)
+	scenario := fs.String("scenario", loadtest.ScenarioUpload, "signer scenario to profile: upload, download or upload-auth")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	out := filepath.Join(c.out, *scenario+".pprof")
+	w, err := loadtest.Profile(ctx, loadtest.BenchConfig{
+		SignerBin: c.signer, WrkBin: c.wrk, Duration: c.duration, Warmup: time.Second,
+		Threads: c.threads, Connections: c.connections, SignerEnv: c.env, ScriptDir: c.out, Progress: stderr,
+	}, *scenario, out)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s under load: %.0f req/s, p99 %.2f ms; CPU profile: %s\n",
+		*scenario, w.RequestsPerSecond(), w.LatencyUS.P99/1000, out)
+	return err
 }
 
 func floor(ctx context.Context, args []string, stderr io.Writer) error {
