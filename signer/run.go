@@ -207,6 +207,10 @@ func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, lo
 	if err != nil {
 		return nil, err
 	}
+	tokens, err := newTokens(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	return api.New(api.Deps{
 		Presigner:             p,
 		Creds:                 src,
@@ -221,17 +225,25 @@ func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, lo
 		Limiter:               ha.limiter,
 		SharedPrefixes:        cfg.SharedPrefixes,
 		AuditLogger:           ha.audit,
+		Store:                 newStore(cfg, src, clock),
+		Tokens:                tokens,
+		Multipart:             cfg.Multipart,
 	})
 }
 
 // credentialsFrom picks the credentials provider: static keys when getenv
 // has AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (what the SDK's chain
-// would pick first too), otherwise the SDK's default chain (ECS task role,
-// web identity, shared config, EC2 instance role), whose cache refreshes ahead
-// of expiry as package creds expects.
+// would pick first too); then container credentials (the ECS task role on
+// Fargate) when getenv names their endpoint (see containerCredentials);
+// otherwise the SDK's default chain (web identity, shared config, EC2
+// instance role). Each cache refreshes ahead of expiry as package creds
+// expects.
 func credentialsFrom(ctx context.Context, getenv func(string) string, region string) (aws.CredentialsProvider, error) {
 	if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
 		return credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN")), nil
+	}
+	if p, err := containerCredentials(getenv); p != nil || err != nil {
+		return p, err
 	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx,
 		awsconfig.WithRegion(region),
