@@ -16,9 +16,11 @@ import (
 
 	"github.com/s3presign/s3presign/signer/internal/auth"
 	"github.com/s3presign/s3presign/signer/internal/creds"
+	"github.com/s3presign/s3presign/signer/internal/metrics"
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
 	"github.com/s3presign/s3presign/signer/internal/presign"
 	"github.com/s3presign/s3presign/signer/internal/rules"
+	"github.com/s3presign/s3presign/signer/internal/scan"
 	"github.com/s3presign/s3presign/signer/internal/uploadtoken"
 )
 
@@ -74,6 +76,13 @@ type Deps struct {
 	Tokens *uploadtoken.Signer
 	// Multipart are the multipart limits; checked by New when Store is set.
 	Multipart rules.Multipart
+
+	// Metrics, when set, records every request (route, code, latency) and
+	// every issued URL; nil turns metrics off at no cost.
+	Metrics *metrics.Registry
+	// Scan, when set, makes the download routes check the object's malware
+	// scan result first (see checkScan).
+	Scan *scan.Checker
 }
 
 // New returns the signer's HTTP handler, middleware included.
@@ -126,6 +135,9 @@ func New(d Deps) (http.Handler, error) {
 	h = limitBody(MaxBodyBytes)(h)
 	h = cors(d.CORSOrigins)(h)
 	h = recoverPanics(d.Logger)(h)
+	if d.Metrics != nil {
+		h = measure(d.Metrics)(h)
+	}
 	h = observe(d.Logger)(h)
 	return h, nil
 }

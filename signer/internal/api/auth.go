@@ -37,7 +37,7 @@ func (d *Deps) wireAuth() {
 		if lim != nil {
 			h = auth.RateLimit(lim, onError)(h)
 		}
-		return auth.Middleware(a, lim, onError)(h)
+		return auth.Middleware(a, lim, onError)(noteCaller(h))
 	}
 	d.Caller = func(r *http.Request) string {
 		c, ok := auth.FromContext(r.Context())
@@ -70,8 +70,10 @@ func (d *Deps) readable(key, caller, scope string) error {
 
 // audit writes the audit line of one issued URL (see auth.Audit): who got
 // it, for what, which key, how many bytes it may write (0 for reads), when
-// it expires and the request id. Never the URL.
+// it expires and the request id. Never the URL. It also counts the issue in
+// the metrics: every route that hands out URLs calls it once per answer.
 func (d *Deps) audit(r *http.Request, caller, op, key string, sizeLimit int64, expiresAt time.Time) {
+	d.issued(op, caller)
 	auth.Audit(r.Context(), d.AuditLogger, auth.Issued{
 		Caller:    auth.Caller{Name: caller},
 		Operation: op,

@@ -100,6 +100,10 @@ func handleCompatAccess(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		if err := d.checkScan(w, r, key); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
 		var resp compatAccessResponse
 		var expiresAt time.Time
 		resp.URL, expiresAt, err = d.sign(r, presign.Request{Method: http.MethodGet, Key: key}, 0)

@@ -58,6 +58,10 @@ func handleDownload(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		if err := d.checkScan(w, r, q.Key); err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
 		req := presign.Request{Method: http.MethodGet, Key: q.Key}
 		if q.DownloadName != "" {
 			req.Query = []presign.Param{{Name: "response-content-disposition", Value: contentDisposition(q.DownloadName)}}

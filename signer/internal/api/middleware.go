@@ -25,6 +25,7 @@ type exchange struct {
 	id      string
 	pattern string // route pattern that matched ("" for none)
 	code    string // error code answered, if any
+	caller  string // authenticated caller, once known (for metrics)
 	status  int
 	bytes   int64
 
@@ -245,6 +246,9 @@ func cors(origins []string) func(http.Handler) http.Handler {
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Add("Vary", "Access-Control-Request-Method")
 				h.Add("Vary", "Access-Control-Request-Headers")
+				if x := exchangeOf(r); x != nil {
+					x.pattern = routePreflight // no route matches a preflight
+				}
 				if !allowed {
 					writeErrorCode(w, r, CodeForbidden, "origin not allowed")
 					return
