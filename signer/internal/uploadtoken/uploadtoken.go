@@ -140,7 +140,9 @@ func (s *Signer) Sign(c Claims) string {
 // is not a token, forbidden when it was issued for another upload, key or
 // caller, was forged or has expired.
 func (s *Signer) Verify(token, uploadID, caller string, now time.Time) (Claims, error) {
-	if token == "" || len(token) > MaxTokenBytes {
+	// base64 decoding skips CR and LF even in strict mode: refuse them, so
+	// that a token has one spelling.
+	if token == "" || len(token) > MaxTokenBytes || strings.ContainsAny(token, "\r\n") {
 		return Claims{}, errMalformed
 	}
 	p64, m64, ok := strings.Cut(token, ".")
