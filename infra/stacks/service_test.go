@@ -265,6 +265,9 @@ func TestOutputsAndAccessLogs(t *testing.T) {
 		if got := js(dig(s.storage, "Outputs", stacks.OutputBucketName, "Value")); got != `{"Ref":"`+bucketLogicalID+`"}` {
 			t.Errorf("%s: bucket name output %s", name, got)
 		}
+		if got := js(dig(s.service, "Outputs", stacks.OutputLoadBalancerDNS, "Value")); !strings.HasPrefix(got, `{"Fn::GetAtt":["SignerLoadBalancer`) {
+			t.Errorf("%s: load balancer DNS output %s", name, got)
+		}
 		_, lb := only(t, s.service, "AWS::ElasticLoadBalancingV2::LoadBalancer")
 		attrs := js(props(lb)["LoadBalancerAttributes"])
 		logged := strings.Contains(attrs, `{"Key":"access_logs.s3.enabled","Value":"true"}`)

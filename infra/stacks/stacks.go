@@ -31,6 +31,9 @@ const (
 	OutputBucketName = "BucketName"
 	// OutputSignerURL is the service stack's output with the signer's URL.
 	OutputSignerURL = "SignerUrl"
+	// OutputLoadBalancerDNS is the ALB's DNS name, the target of the CNAME
+	// (or Route 53 alias) for domainName.
+	OutputLoadBalancerDNS = "LoadBalancerDnsName"
 )
 
 // StorageStackProps configures NewStorageStack.
@@ -111,6 +114,10 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	awscdk.NewCfnOutput(stack, jsii.String(OutputSignerURL), &awscdk.CfnOutputProps{
 		Value:       s.Service.URL,
 		Description: jsii.String("The signer's base URL"),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String(OutputLoadBalancerDNS), &awscdk.CfnOutputProps{
+		Value:       s.Service.LoadBalancer.LoadBalancerDnsName(),
+		Description: jsii.String("Point domainName here (CNAME or Route 53 alias)"),
 	})
 	return s
 }
