@@ -6,15 +6,26 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/s3presign/s3presign/signer/internal/rules"
+	"github.com/s3presign/s3presign/signer/internal/uploadtoken"
 )
 
 // BenchmarkHandler measures one full handler call (middleware, decode,
 // validate, key, presign, encode) through httptest, with logging at info
 // level into a discarding JSON handler.
 func BenchmarkHandler(b *testing.B) {
+	tokens, err := uploadtoken.New(testTokenKey)
+	if err != nil {
+		b.Fatal(err)
+	}
 	s := newTestServer(b, func(d *Deps) {
 		d.Logger = slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		d.Store, d.Tokens, d.Multipart = &store{}, tokens, testMultipart
 	})
+	// A 100 MiB upload in 5 MiB parts, as POST /v1/multipart issues it.
+	token := tokens.Sign(uploadtoken.Claims{UploadID: "upload-1", Key: "uploads/" + zeroID + "/holiday video.pdf",
+		Size: 100 << 20, PartSize: 5 << 20, Expires: fixedNow.Add(rules.MultipartLifetime)})
 	cases := []struct {
 		name, method, target, body string
 		status                     int
@@ -22,6 +33,9 @@ func BenchmarkHandler(b *testing.B) {
 		{"upload", "POST", "/v1/uploads", `{"fileName":"holiday photo.jpg","contentType":"image/jpeg","size":123456}`, 201},
 		{"download", "POST", "/v1/downloads", `{"key":"uploads/aaaaaaaaaaaaaaaaaaaaaaaaaa/holiday photo.jpg","downloadName":"holiday photo.jpg"}`, 200},
 		{"compat-upload", "GET", "/signed-url-upload?fileName=demo-image&extension=png&mediaType=image", "", 200},
+		{"post-policy", "POST", "/v1/uploads", `{"fileName":"holiday photo.jpg","contentType":"image/jpeg","size":123456,"method":"POST"}`, 201},
+		// Token check and a batch of four part URLs, each signing its length.
+		{"multipart-parts", "POST", "/v1/multipart/upload-1/parts", `{"token":"` + token + `","partNumbers":[1,2,3,4]}`, 200},
 		// The floor: httptest request and recorder, middleware, mux, access
 		// log and a tiny JSON answer, with no decoding or signing.
 		{"healthz", "GET", "/healthz", "", 200},
