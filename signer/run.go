@@ -22,6 +22,7 @@ import (
 	"github.com/s3presign/s3presign/signer/internal/api"
 	"github.com/s3presign/s3presign/signer/internal/auth"
 	"github.com/s3presign/s3presign/signer/internal/creds"
+	"github.com/s3presign/s3presign/signer/internal/metrics"
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
 	"github.com/s3presign/s3presign/signer/internal/presign"
 	"github.com/s3presign/s3presign/signer/internal/rules"
@@ -92,7 +93,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		if fs.NArg() > 1 {
 			return fmt.Errorf("serve takes no arguments, got %q", fs.Args()[1:])
 		}
-		return serve(ctx, getenv, stderr, deps)
+		return serve(ctx, getenv, stdout, stderr, deps)
 	case "healthcheck":
 		return healthcheck(ctx, getenv, stdout)
 	case "version":
@@ -112,7 +113,7 @@ func printVersion(w io.Writer) error {
 
 // serve runs the HTTP service until ctx ends, then drains in-flight requests
 // for at most the configured shutdown timeout.
-func serve(ctx context.Context, getenv func(string) string, stderr io.Writer, deps runDeps) error {
+func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, deps runDeps) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
@@ -138,7 +139,8 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer, de
 	if err != nil {
 		return err
 	}
-	handler, err := newHandler(cfg, src, clock, log, handlerAuth{authn: authn, limiter: limiter, audit: auditLog})
+	reg := newMetrics(cfg)
+	handler, err := newHandler(cfg, src, clock, log, handlerAuth{authn: authn, limiter: limiter, audit: auditLog}, reg)
 	if err != nil {
 		return err
 	}
@@ -148,6 +150,12 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer, de
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
+	}
+	// Metrics first: the "listening" line says the signer is ready.
+	mrun, err := startMetrics(cfg, reg, stdout, clock, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -182,6 +190,9 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer, de
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
+	if err := mrun.stop(shutdownCtx); err != nil {
+		return err
+	}
 	log.Info("stopped")
 	return nil
 }
@@ -194,7 +205,7 @@ type handlerAuth struct {
 }
 
 // newHandler builds the API from the configuration.
-func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, log *slog.Logger, ha handlerAuth) (http.Handler, error) {
+func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, log *slog.Logger, ha handlerAuth, reg *metrics.Registry) (http.Handler, error) {
 	p, err := presign.New(cfg.Target())
 	if err != nil {
 		return nil, err
@@ -208,6 +219,11 @@ func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, lo
 		return nil, err
 	}
 	tokens, err := newTokens(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	store := newStore(cfg, src, clock)
+	check, err := newScanCheck(cfg, store)
 	if err != nil {
 		return nil, err
 	}
@@ -225,9 +241,11 @@ func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, lo
 		Limiter:               ha.limiter,
 		SharedPrefixes:        cfg.SharedPrefixes,
 		AuditLogger:           ha.audit,
-		Store:                 newStore(cfg, src, clock),
+		Store:                 store,
 		Tokens:                tokens,
 		Multipart:             cfg.Multipart,
+		Metrics:               reg,
+		Scan:                  check,
 	})
 }
 
