@@ -100,6 +100,7 @@ lint: $(BIN)/actionlint ## gofmt, go vet on every module, actionlint on the work
 .PHONY: test
 test: modules tools lint build ## Run every test (the CI entry point)
 	go test -C signer -count=1 ./...
+	go test -C signer -race -count=1 -run 'Metrics|Concurrent' ./internal/metrics ./internal/api
 	go test -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
@@ -136,7 +137,7 @@ bench: build wrk ## Measure the signer: presign/handler micro-benchmarks, then w
 	@mkdir -p $(BENCH_DIR)
 	@go build -o $(LOADTEST) ./infra/cmd/loadtest
 	@echo ">> micro-benchmarks (-count $(BENCH_COUNT)) into $(BENCH_DIR)/micro.txt"
-	go test -C signer -run '^$$' -bench '^(BenchmarkPresign|BenchmarkPresignPost|BenchmarkHandler)$$' -benchmem \
+	go test -C signer -run '^$$' -bench '^(BenchmarkPresign|BenchmarkPresignPost|BenchmarkHandler|BenchmarkHandlerMetrics|BenchmarkMetricsMiddleware)$$' -benchmem \
 	  -count $(BENCH_COUNT) ./internal/presign ./internal/api > $(BENCH_DIR)/micro.txt
 	@echo ">> load: floor and signer routes, $(DURATION) x $(RUNS) runs each at $(CONNECTIONS) connections"
 	$(LOADTEST) bench $(LOAD_FLAGS) -signer $(BIN)/signer -duration $(DURATION) -runs $(RUNS) -micro $(BENCH_DIR)/micro.txt
