@@ -41,3 +41,14 @@ const (
 	// (unauthenticated, or auth mode none).
 	CallerNone = "-"
 )
+
+// The malware scan contract: the object tag GuardDuty Malware Protection for
+// S3 writes, and the one value that lets a file out. The signer's scan check
+// (EnvScanCheck) and the bucket policy's tag-conditional Deny (infra/policy)
+// both use these.
+const (
+	// ScanStatusTag is the object tag key GuardDuty writes after a scan.
+	ScanStatusTag = "GuardDutyMalwareScanStatus"
+	// ScanStatusClean is its value when no threat was found.
+	ScanStatusClean = "NO_THREATS_FOUND"
+)

@@ -17,15 +17,17 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/s3presign/s3presign/signer/config"
 )
 
 // TagKey is the object tag GuardDuty Malware Protection for S3 writes.
-const TagKey = "GuardDutyMalwareScanStatus"
+const TagKey = config.ScanStatusTag
 
 // The values GuardDuty documents for TagKey.
 const (
 	// StatusClean: no threat found. The only status that lets a file out.
-	StatusClean = "NO_THREATS_FOUND"
+	StatusClean = config.ScanStatusClean
 	// StatusThreats: a potential threat was found.
 	StatusThreats = "THREATS_FOUND"
 	// StatusUnsupported: skipped (password-protected, too large, ...).
