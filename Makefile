@@ -40,6 +40,23 @@ $(CDK): $(CDK_CLI_DIR)/package.json $(CDK_CLI_DIR)/package-lock.json
 	npm ci --prefix $(CDK_CLI_DIR) --no-audit --no-fund --loglevel=error
 	@touch $(CDK)
 
+# The Uppy browser test (infra/local/uppy_test.go) bundles the real @uppy/core
+# and @uppy/aws-s3, pinned in infra/local/_uppy/package-lock.json, with the
+# pinned esbuild. Both outputs (node_modules/, dist/) are git-ignored.
+UPPY_DIR := infra/local/_uppy
+UPPY_BUNDLE := $(UPPY_DIR)/dist/uppy-page.js
+
+$(UPPY_DIR)/node_modules/.package-lock.json: $(UPPY_DIR)/package.json $(UPPY_DIR)/package-lock.json
+	@echo ">> installing Uppy and esbuild from $(UPPY_DIR)/package-lock.json"
+	npm ci --prefix $(UPPY_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(UPPY_BUNDLE): $(UPPY_DIR)/node_modules/.package-lock.json $(UPPY_DIR)/page.js
+	npm run --prefix $(UPPY_DIR) --silent bundle
+
+.PHONY: uppy
+uppy: $(UPPY_BUNDLE) ## Install the pinned Uppy + esbuild (npm ci) and bundle the Uppy test page
+
 # apt-get needs root; use sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -65,7 +82,7 @@ modules: ## Download Go modules (first time: ~450 MB for the CDK)
 	go mod download -C infra/tools
 
 .PHONY: tools
-tools: $(BIN)/versitygw $(CDK) browser wrk ## Build or install every tool the tests need
+tools: $(BIN)/versitygw $(CDK) uppy browser wrk ## Build or install every tool the tests need
 
 ## ---- build and run -----------------------------------------------------------
 
