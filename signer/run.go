@@ -71,6 +71,9 @@ type runDeps struct {
 	clock func() time.Time
 	// credentials replaces the provider chosen from the environment.
 	credentials aws.CredentialsProvider
+	// server, when set, adjusts the HTTP server before it serves (tests
+	// shorten its timeouts).
+	server func(*http.Server)
 }
 
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, deps runDeps) error {
@@ -165,6 +168,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if deps.server != nil {
+		deps.server(srv)
 	}
 	log.Info("listening", slog.String("addr", ln.Addr().String()),
 		slog.String("bucket", cfg.Bucket), slog.String("endpoint", cfg.Endpoint), slog.String("prefix", cfg.KeyPrefix),
