@@ -143,6 +143,32 @@ type Environment struct {
 	Encryption string
 	// RemovalPolicy is "retain" or "destroy" for stateful resources (removalPolicy).
 	RemovalPolicy string
+
+	// MalwareScanning turns on GuardDuty Malware Protection for S3 on the
+	// upload prefix (malwareScanning): a protection plan that tags every new
+	// object with its scan result, a bucket-policy Deny of presigned GETs of
+	// objects not tagged NO_THREATS_FOUND, the signer's scan check
+	// (S3PRESIGN_SCAN_CHECK, with s3:GetObjectTagging on the prefix) and the
+	// malware-findings alarm. Off: none of these exist.
+	MalwareScanning bool
+	// MetricsCallerDimension adds the caller's name as a dimension of the
+	// signer's refusal and issued-URL metrics (metricsCallerDimension). Keep
+	// it off when callers are many (OIDC subjects): each name is a metric.
+	MetricsCallerDimension bool
+	// AlarmEmails subscribe to the alarm topic (alarmEmails). Empty: no SNS
+	// topic; the alarms still show on the dashboard and in the console.
+	AlarmEmails []string
+	// AlarmServerErrorPercent is the ALB 5xx alarm's threshold (alarmServerErrorPercent):
+	// load balancer and target 5xx answers as a percentage of requests, per minute.
+	AlarmServerErrorPercent int
+	// AlarmLatencyP99Ms is the p99 latency alarm's threshold in milliseconds
+	// (alarmLatencyP99Ms), over the signer's own Latency metric per 5 minutes.
+	AlarmLatencyP99Ms int
+	// AlarmUnhealthyHosts is the unhealthy-targets alarm's threshold (alarmUnhealthyHosts).
+	AlarmUnhealthyHosts int
+	// AlarmRefusalsPer5Min is the refusal-spike alarm's threshold
+	// (alarmRefusalsPer5Min): requests answered with an error code per 5 minutes.
+	AlarmRefusalsPer5Min int
 }
 
 // Defaults returns the settings used for keys an environment leaves out.
@@ -174,6 +200,13 @@ func Defaults(name string) Environment {
 		LogRetentionDays:            30,
 		Encryption:                  EncryptionS3,
 		RemovalPolicy:               RemovalRetain,
+		MalwareScanning:             false,
+		MetricsCallerDimension:      false,
+		AlarmEmails:                 []string{},
+		AlarmServerErrorPercent:     5,
+		AlarmLatencyP99Ms:           500,
+		AlarmUnhealthyHosts:         1,
+		AlarmRefusalsPer5Min:        100,
 	}
 }
 

@@ -48,6 +48,13 @@ var fields = []field{
 	{"logRetentionDays", integer(func(e *Environment) *int { return &e.LogRetentionDays })},
 	{"encryption", str(func(e *Environment) *string { return &e.Encryption })},
 	{"removalPolicy", str(func(e *Environment) *string { return &e.RemovalPolicy })},
+	{"malwareScanning", boolean(func(e *Environment) *bool { return &e.MalwareScanning })},
+	{"metricsCallerDimension", boolean(func(e *Environment) *bool { return &e.MetricsCallerDimension })},
+	{"alarmEmails", strs(func(e *Environment) *[]string { return &e.AlarmEmails })},
+	{"alarmServerErrorPercent", integer(func(e *Environment) *int { return &e.AlarmServerErrorPercent })},
+	{"alarmLatencyP99Ms", integer(func(e *Environment) *int { return &e.AlarmLatencyP99Ms })},
+	{"alarmUnhealthyHosts", integer(func(e *Environment) *int { return &e.AlarmUnhealthyHosts })},
+	{"alarmRefusalsPer5Min", integer(func(e *Environment) *int { return &e.AlarmRefusalsPer5Min })},
 }
 
 // Keys returns every accepted cdk.json key of an environment, in the order

@@ -207,6 +207,7 @@ func validate(e Environment) []error {
 	if e.IsProd() && e.RemovalPolicy == RemovalDestroy {
 		bad("removalPolicy", "\"destroy\" is refused in prod: deleting the stack must not delete the uploads")
 	}
+	errs = append(errs, validateMonitoring(e)...)
 	return errs
 }
 
