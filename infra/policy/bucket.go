@@ -1,9 +1,11 @@
 package policy
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/s3presign/s3presign/infra/config"
+	sconfig "github.com/s3presign/s3presign/signer/config"
 )
 
 // Statement ids of the upload bucket's policy.
@@ -18,6 +20,9 @@ const (
 	// SidDenyForeignReferer refuses presigned GETs whose Referer is not one of
 	// the allowed pages (the original design's hot-link guard, issue 10).
 	SidDenyForeignReferer = "DenyPresignedGetWithoutAllowedReferer"
+	// SidDenyUnscanned refuses presigned GETs of uploads that GuardDuty has
+	// not tagged NO_THREATS_FOUND (malwareScanning only, issue 11).
+	SidDenyUnscanned = "DenyPresignedGetUnlessScannedClean"
 )
 
 // Condition keys and values used by the statements.
@@ -35,7 +40,19 @@ const (
 	KeyPrincipalArn = "aws:PrincipalArn"
 	// AuthTypePresigned is s3:authType's value for presigned URLs.
 	AuthTypePresigned = "REST-QUERY-STRING"
+	// KeyExistingObjectTagPrefix starts the condition keys that read an
+	// existing object's tags: s3:ExistingObjectTag/<tag key>.
+	KeyExistingObjectTagPrefix = "s3:ExistingObjectTag/"
+	// KeyScanStatus is the object's malware scan tag as a condition key.
+	KeyScanStatus = KeyExistingObjectTagPrefix + sconfig.ScanStatusTag
+	// ScanStatusClean is the only scan status the Deny lets through.
+	ScanStatusClean = sconfig.ScanStatusClean
 )
+
+// ScanActions are the signer's extra actions when malware scanning is on:
+// reading an object's tags lets it answer "scan pending" or "threat found"
+// before handing out a URL the bucket policy would refuse.
+var ScanActions = []string{"s3:GetObjectTagging"}
 
 // SignerActions are the only actions the signer's credentials (task role,
 // IAM user, local user) may perform, and only under the upload prefix:
@@ -70,6 +87,12 @@ func BucketARN(name string) string { return "arn:aws:s3:::" + name }
 //     exemptPrincipalArns. It stops other sites from embedding our download
 //     URLs; it is not authentication (clients choose their Referer, and
 //     privacy tools strip it).
+//   - DenyPresignedGetUnlessScannedClean, only when malwareScanning is on:
+//     s3:GetObject by anyone, presigned only, on the upload prefix, unless
+//     the object's GuardDutyMalwareScanStatus tag is NO_THREATS_FOUND. A
+//     missing tag (scan pending) is refused too: StringNotEquals matches when
+//     the key is absent. Header-signed reads (GuardDuty's own scan, backups,
+//     the signer's tag lookups) are not presigned, so they are not affected.
 func BucketPolicy(env config.Environment, bucketARN string) Document {
 	resources := []string{bucketARN, ObjectsARN(bucketARN)}
 	doc := Document{Version: Version, Statement: []Statement{
@@ -110,18 +133,37 @@ func BucketPolicy(env config.Environment, bucketARN string) Document {
 			Condition: cond,
 		})
 	}
+	if env.MalwareScanning {
+		doc.Statement = append(doc.Statement, Statement{
+			Sid:       SidDenyUnscanned,
+			Effect:    Deny,
+			Principal: Everyone(),
+			Action:    []string{"s3:GetObject"},
+			Resource:  []string{PrefixARN(bucketARN, env.UploadPrefix)},
+			Condition: Condition{
+				"StringNotEquals": {KeyScanStatus: {ScanStatusClean}},
+				"StringEquals":    {KeyAuthType: {AuthTypePresigned}},
+			},
+		})
+	}
 	return doc
 }
 
 // SignerStatement is the signer's identity-policy statement: exactly
-// SignerActions on exactly bucket/<uploadPrefix>*, nothing on the bucket
-// itself and nothing elsewhere. The ECS task role, the optional IAM user and
-// the local stack's user all get this one statement.
+// SignerActions (plus ScanActions when malwareScanning is on) on exactly
+// bucket/<uploadPrefix>*, nothing on the bucket itself and nothing
+// elsewhere. The ECS task role, the optional IAM user and the local stack's
+// user all get this one statement.
 func SignerStatement(env config.Environment, bucketARN string) Statement {
+	actions := append([]string(nil), SignerActions...)
+	if env.MalwareScanning {
+		actions = append(actions, ScanActions...)
+		slices.Sort(actions)
+	}
 	return Statement{
 		Sid:      "SignerObjectsUnderUploadPrefix",
 		Effect:   Allow,
-		Action:   append([]string(nil), SignerActions...),
+		Action:   actions,
 		Resource: []string{PrefixARN(bucketARN, env.UploadPrefix)},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/s3presign/s3presign/infra/config"
 )
@@ -45,6 +46,12 @@ type localRule struct {
 //   - aws:PrincipalArn: versitygw does not fill it in when it evaluates a
 //     bucket policy, and local principals are access keys, not ARNs; the
 //     exemption could never match, so the condition is removed.
+//   - s3:ExistingObjectTag/<key> (any tag key): versitygw refuses it (400
+//     MalformedPolicy, checked against v1.8.0). The statements that use it
+//     exist for it (the malware-scan Deny), so they are dropped; locally the
+//     signer's scan check (S3PRESIGN_SCAN_CHECK) is what refuses untagged
+//     files, and nothing scans them, so leave malwareScanning off for the
+//     environment the local stack runs (dev).
 //
 // A statement whose conditions would all be removed is dropped instead: a
 // Deny without conditions would refuse everything.
@@ -53,6 +60,24 @@ var localRules = map[string]localRule{
 	KeySecureTransport: {true, "the local server speaks plain HTTP, so aws:SecureTransport is always false and this Deny would refuse every request"},
 	KeyAuthType:        {false, "versitygw v1.8.0 refuses the s3:authType condition key (400 MalformedPolicy); locally the statement applies to every non-root request, header-signed SDK calls included, not only to presigned URLs"},
 	KeyPrincipalArn:    {false, "versitygw does not fill aws:PrincipalArn in bucket-policy evaluation and local principals are access keys, so the exemption could never match"},
+}
+
+// localPrefixRules are localRules for families of condition keys, by prefix.
+var localPrefixRules = map[string]localRule{
+	KeyExistingObjectTagPrefix: {true, "versitygw v1.8.0 refuses s3:ExistingObjectTag/* condition keys (400 MalformedPolicy), and nothing scans or tags objects locally; the signer's scan check (S3PRESIGN_SCAN_CHECK) is the local guard"},
+}
+
+// ruleFor returns the local rule of a condition key, exact keys first.
+func ruleFor(key string) (localRule, bool) {
+	if r, ok := localRules[key]; ok {
+		return r, true
+	}
+	for prefix, r := range localPrefixRules {
+		if strings.HasPrefix(key, prefix) {
+			return r, true
+		}
+	}
+	return localRule{}, false
 }
 
 // ForVersityGW returns the bucket policy for env adapted to the local S3
@@ -82,7 +107,7 @@ func AdaptForVersityGW(doc Document) (Document, []Omission) {
 
 		var drop *Omission
 		for _, k := range keys {
-			if r, ok := localRules[k]; ok && r.dropStatement {
+			if r, ok := ruleFor(k); ok && r.dropStatement {
 				drop = &Omission{Sid: st.Sid, What: "statement", Why: r.why}
 				break
 			}
@@ -95,7 +120,7 @@ func AdaptForVersityGW(doc Document) (Document, []Omission) {
 		adapted := st
 		var removed []Omission
 		for _, k := range keys {
-			if r, ok := localRules[k]; ok {
+			if r, ok := ruleFor(k); ok {
 				adapted.Condition = adapted.Condition.without(k)
 				removed = append(removed, Omission{Sid: st.Sid, What: "condition " + k, Why: r.why})
 			}

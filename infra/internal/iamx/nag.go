@@ -9,7 +9,7 @@ import (
 
 // PrefixWildcardReason explains the one wildcard in the signer's grants.
 const PrefixWildcardReason = "Object keys are generated per upload, so the grant must be a prefix pattern: " +
-	"exactly s3:PutObject, s3:GetObject, s3:AbortMultipartUpload and s3:ListMultipartUploadParts on bucket/<uploadPrefix>*, nothing on the bucket itself, no other bucket."
+	"exactly s3:PutObject, s3:GetObject, s3:AbortMultipartUpload and s3:ListMultipartUploadParts (and s3:GetObjectTagging when malware scanning is on) on bucket/<uploadPrefix>*, nothing on the bucket itself, no other bucket."
 
 // PrefixWildcard is the cdk-nag AwsSolutions-IAM5 suppression for exactly
 // the resource bucket/<prefix>*, and nothing else: any other wildcard in the
