@@ -45,7 +45,8 @@ type store struct {
 	parts     []types.Part // what ListParts answers
 	completed *s3.CompleteMultipartUploadInput
 	created   *s3.CreateMultipartUploadInput
-	err       error // returned by every call when set
+	err       error         // returned by every call when set
+	delay     time.Duration // CompleteMultipartUpload takes this long
 }
 
 func (s *store) record(call string) error {
@@ -96,6 +97,7 @@ func (s *store) CompleteMultipartUpload(_ context.Context, in *s3.CompleteMultip
 	if err := s.record("complete"); err != nil {
 		return nil, err
 	}
+	time.Sleep(s.delay) // a slow S3 assembling a large object
 	s.completed = in
 	return &s3.CompleteMultipartUploadOutput{Key: in.Key}, nil
 }
@@ -642,4 +644,39 @@ func TestUppyParams(t *testing.T) {
 	wantError(t, s.do("GET", "/s3/params?filename=cat.png&type=image%2Fjpeg", "", ""), 400, CodeInvalid)
 	wantError(t, s.do("GET", "/s3/params?filename=cat.mp4&type=video%2Fmp4", "", ""), 415, CodeMediaType)
 	wantError(t, s.do("GET", "/s3/params?filename=a.png&filename=b.png&type=image%2Fpng", "", ""), 400, CodeInvalid)
+}
+
+// A completion may take S3 longer than the server's write timeout; the
+// handler extends its own write deadline, so the client still gets the
+// answer. Control: a route that does not extend it is cut off.
+func TestCompletionOutlivesTheWriteTimeout(t *testing.T) {
+	st := &store{delay: 600 * time.Millisecond}
+	s := newMultipartServer(t, st, nil)
+	srv := httptest.NewUnstartedServer(s.h)
+	srv.Config.WriteTimeout = 300 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	r := create(t, s, "", 1)
+
+	body := `{"token":"` + r.Token + `","parts":[{"partNumber":1,"etag":"a"}]}`
+	resp, err := http.Post(srv.URL+"/v1/multipart/upload-1/complete", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("completion slower than the write timeout: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+
+	slow := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(st.delay)
+		w.Write([]byte("{}"))
+	}))
+	slow.Config.WriteTimeout = srv.Config.WriteTimeout
+	slow.Start()
+	defer slow.Close()
+	if resp, err := http.Get(slow.URL); err == nil {
+		resp.Body.Close()
+		t.Fatalf("control: a slow answer without an extended deadline arrived (%d)", resp.StatusCode)
+	}
 }
