@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,7 +22,8 @@ const (
 	// the declared size (or the multipart limit on the Uppy routes).
 	OpMultipartCreate = "multipart_create"
 	// OpMultipartParts is a batch of part URLs; its size limit is the sum
-	// of the signed part lengths (0 on the Uppy routes, which sign none).
+	// of the signed part lengths, or on the Uppy routes (which sign none)
+	// S3's 5 GiB per part.
 	OpMultipartParts = "multipart_parts"
 )
 
@@ -174,7 +176,7 @@ func handleMultipartParts(d *Deps) http.HandlerFunc {
 				return
 			}
 			total += length
-			resp.Parts[i] = signedPart{PartNumber: n, URL: url, Headers: partHeaders{ContentLength: fmt.Sprint(length)}}
+			resp.Parts[i] = signedPart{PartNumber: n, URL: url, Headers: partHeaders{ContentLength: strconv.FormatInt(length, 10)}}
 			resp.ExpiresAt = exp
 		}
 		d.audit(r, u.Caller, OpMultipartParts, u.Key, total, resp.ExpiresAt)

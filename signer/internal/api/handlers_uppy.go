@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/s3presign/s3presign/signer/internal/rules"
 	"github.com/s3presign/s3presign/signer/internal/uploadtoken"
 )
 
@@ -251,7 +252,7 @@ func handleUppyBatch(d *Deps) http.HandlerFunc {
 			}
 			resp.PresignedURLs[strconv.FormatInt(n, 10)] = url
 		}
-		d.audit(r, u.Caller, OpMultipartParts, u.Key, 0, exp)
+		d.audit(r, u.Caller, OpMultipartParts, u.Key, int64(len(numbers))*rules.MaxPartSize, exp)
 		writeJSON(w, http.StatusOK, &resp)
 	}
 }
@@ -284,7 +285,7 @@ func handleUppySign(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		d.audit(r, u.Caller, OpMultipartParts, u.Key, 0, exp)
+		d.audit(r, u.Caller, OpMultipartParts, u.Key, rules.MaxPartSize, exp)
 		writeJSON(w, http.StatusOK, &uppySignResponse{URL: url, Expires: int64(exp.Sub(d.Clock()).Round(1e9).Seconds())})
 	}
 }
