@@ -6,9 +6,6 @@ package service
 import (
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
@@ -28,6 +25,7 @@ import (
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/internal/iamx"
 	"github.com/s3presign/s3presign/infra/secrets"
+	"github.com/s3presign/s3presign/infra/signerenv"
 	sconfig "github.com/s3presign/s3presign/signer/config"
 )
 
@@ -36,7 +34,7 @@ const (
 	// ContainerName is the signer container's name in the task definition.
 	ContainerName = "signer"
 	// ContainerPort is where the signer listens.
-	ContainerPort = 8080
+	ContainerPort = signerenv.ContainerPort
 	// BinaryPath is the signer binary inside the image (signer/Dockerfile).
 	BinaryPath = "/signer"
 	// NonRootUser is distroless's "nonroot" uid:gid.
@@ -45,8 +43,6 @@ const (
 	ReadinessPath = "/readyz"
 	// CPUTargetPercent is the autoscaling target for average CPU.
 	CPUTargetPercent = 60
-	// TrustedProxyHops is the number of X-Forwarded-For hops the ALB adds.
-	TrustedProxyHops = 1
 )
 
 // Names of the AWS SDK's credential variables, set from the signing user's
@@ -171,7 +167,7 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		StopTimeout: awscdk.Duration_Seconds(jsii.Number(30)),
 	})
 	// Added one by one in sorted order so the template is the same on every synth.
-	vars := Environment(env, *props.Bucket.BucketName(), *awscdk.Aws_REGION())
+	vars := signerenv.Vars(env, *props.Bucket.BucketName(), *awscdk.Aws_REGION())
 	for _, name := range sortedKeys(vars) {
 		s.Container.AddEnvironment(jsii.String(name), jsii.String(vars[name]))
 	}
@@ -310,48 +306,6 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		ScaleOutCooldown:         awscdk.Duration_Seconds(jsii.Number(60)),
 	})
 	return s
-}
-
-// Environment returns the signer container's plain environment variables,
-// named by the signer's own constants. bucket and region may be CDK tokens.
-// Secrets are not here: they are injected from Secrets Manager.
-func Environment(env *config.Environment, bucket, region string) map[string]string {
-	vars := map[string]string{
-		sconfig.EnvEnvironment:      env.Name,
-		sconfig.EnvBucket:           bucket,
-		sconfig.EnvRegion:           region,
-		sconfig.EnvKeyPrefix:        env.UploadPrefix,
-		sconfig.EnvAllowedTypes:     strings.Join(env.AllowedTypes, ","),
-		sconfig.EnvMaxSize:          strconv.FormatInt(env.MaxSize, 10),
-		sconfig.EnvDefaultExpiry:    Duration(env.DefaultExpiry),
-		sconfig.EnvMaxExpiry:        Duration(env.MaxExpiry),
-		sconfig.EnvListenAddr:       ":" + strconv.Itoa(ContainerPort),
-		sconfig.EnvCompatRoutes:     strconv.FormatBool(env.CompatRoutes),
-		sconfig.EnvCompatOverwrite:  env.CompatOverwrite,
-		sconfig.EnvAuthMode:         env.AuthMode,
-		sconfig.EnvTrustedProxyHops: strconv.Itoa(TrustedProxyHops),
-	}
-	if len(env.AllowedOrigins) > 0 {
-		vars[sconfig.EnvCORSOrigins] = strings.Join(env.AllowedOrigins, ",")
-	}
-	if env.AuthMode == config.AuthOIDC {
-		vars[sconfig.EnvOIDCIssuer] = env.OIDCIssuer
-		vars[sconfig.EnvOIDCAudience] = env.OIDCAudience
-	}
-	return vars
-}
-
-// Duration formats a whole-second duration the short way ("15m", "1h",
-// "90s"), which Go's time.ParseDuration reads back.
-func Duration(d time.Duration) string {
-	switch {
-	case d%time.Hour == 0:
-		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
-	case d%time.Minute == 0:
-		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
-	default:
-		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
-	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/service"
@@ -292,17 +291,5 @@ func TestEveryAllowedLogRetentionHasACDKValue(t *testing.T) {
 				t.Errorf("logRetentionDays %d maps to nothing", days)
 			}
 		}()
-	}
-}
-
-func TestDurationsAreWrittenTheShortWay(t *testing.T) {
-	tests := map[time.Duration]string{time.Hour: "1h", 168 * time.Hour: "168h", 15 * time.Minute: "15m", 90 * time.Second: "90s", 61 * time.Minute: "61m"}
-	for d, want := range tests {
-		if got := service.Duration(d); got != want {
-			t.Errorf("Duration(%s) = %q, want %q", d, got, want)
-		}
-		if back, err := time.ParseDuration(want); err != nil || back != d {
-			t.Errorf("%q does not parse back to %s", want, d)
-		}
 	}
 }

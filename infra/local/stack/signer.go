@@ -8,8 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/s3presign/s3presign/infra/config"
+	"github.com/s3presign/s3presign/infra/signerenv"
 	sconfig "github.com/s3presign/s3presign/signer/config"
 )
 
@@ -33,31 +32,27 @@ type signerProc struct {
 	stop   sync.Once
 }
 
-// signerEnv returns the signer's whole environment: the environment's
-// settings by the signer's own variable names (as infra/service sets them on
-// the Fargate task), pointed at the local S3 server with path-style URLs,
-// and the local signer user's static keys, then extra on top. Nothing is
-// inherited from the caller's environment, so no stray S3PRESIGN_* or AWS_*
-// variable leaks in.
+// signerEnv returns the signer's whole environment: the variables the
+// deployed task gets (signerenv.Vars, the same mapping infra/service uses)
+// with what differs on one machine overridden below, then extra on top.
+// env's page origins are already moved to the real page port (Rebase), so
+// the CORS origins need no override. Nothing is inherited from the caller's
+// environment, so no stray S3PRESIGN_* or AWS_* variable leaks in.
 func signerEnv(env config.Environment, bucket, endpoint, region, listen string, creds aws.Credentials, extra map[string]string) []string {
-	vars := map[string]string{
-		sconfig.EnvEnvironment:     env.Name,
-		sconfig.EnvBucket:          bucket,
-		sconfig.EnvRegion:          region,
-		sconfig.EnvEndpoint:        endpoint,
-		sconfig.EnvPathStyle:       "true",
-		sconfig.EnvKeyPrefix:       env.UploadPrefix,
-		sconfig.EnvAllowedTypes:    strings.Join(env.AllowedTypes, ","),
-		sconfig.EnvMaxSize:         strconv.FormatInt(env.MaxSize, 10),
-		sconfig.EnvDefaultExpiry:   env.DefaultExpiry.String(),
-		sconfig.EnvMaxExpiry:       env.MaxExpiry.String(),
-		sconfig.EnvListenAddr:      listen,
+	vars := signerenv.Vars(&env, bucket, region)
+	local := map[string]string{
+		// The local S3 server, addressed path-style (no bucket subdomains on 127.0.0.1).
+		sconfig.EnvEndpoint:  endpoint,
+		sconfig.EnvPathStyle: "true",
+		// A 127.0.0.1 address instead of the container's :8080.
+		sconfig.EnvListenAddr: listen,
+		// No load balancer in front: X-Forwarded-For is the client's own to
+		// forge, so none of it is trusted.
+		sconfig.EnvTrustedProxyHops: "0",
+		// A quick stop for Ctrl-C and test cleanup.
 		sconfig.EnvShutdownTimeout: "2s",
-		sconfig.EnvCORSOrigins:     strings.Join(env.AllowedOrigins, ","),
-		sconfig.EnvCompatRoutes:    strconv.FormatBool(env.CompatRoutes),
-		sconfig.EnvCompatOverwrite: env.CompatOverwrite,
-		sconfig.EnvAuthMode:        env.AuthMode,
-		// The SDK's default chain takes these first; the rest keeps it from
+		// The local signer user's static keys instead of a task role: the
+		// SDK's default chain takes these first; the rest keeps it from
 		// reading ~/.aws or asking an instance metadata service.
 		"AWS_ACCESS_KEY_ID":           creds.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY":       creds.SecretAccessKey,
@@ -66,6 +61,7 @@ func signerEnv(env config.Environment, bucket, endpoint, region, listen string, 
 		"AWS_CONFIG_FILE":             "/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
 	}
+	maps.Copy(vars, local)
 	maps.Copy(vars, extra)
 	out := make([]string, 0, len(vars))
 	for k, v := range vars {

@@ -51,6 +51,9 @@ func TestSignerEnvLoadsIntoTheEnvironmentsSettings(t *testing.T) {
 	if c.KeyPrefix != env.UploadPrefix || c.ListenAddr != "127.0.0.1:8080" {
 		t.Errorf("prefix %q listen %q", c.KeyPrefix, c.ListenAddr)
 	}
+	if c.TrustedProxyHops != 0 {
+		t.Errorf("trusted proxy hops %d, want 0 (no load balancer in front locally)", c.TrustedProxyHops)
+	}
 	if c.LogLevel.String() != "DEBUG" {
 		t.Errorf("extra variables not applied: log level %s, want DEBUG", c.LogLevel)
 	}
