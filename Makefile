@@ -137,8 +137,13 @@ fuzz: ## Fuzz every signer fuzz target for FUZZTIME (20s) each; failing inputs l
 
 # make bench: DURATION per measured run, CONNECTIONS and THREADS for wrk, each
 # row the median of RUNS runs; BENCH_COUNT is -count of the Go
-# micro-benchmarks (benchstat input in .artifacts/bench/micro.txt).
+# micro-benchmarks (benchstat input in .artifacts/bench/micro.txt); EXPRESS=1
+# also runs the original design (Node + Express + aws-sdk v2, pinned in
+# infra/loadtest/_express) side by side, EXPRESS=0 skips it.
 # make soak: SOAK_DURATION of mixed requests. Reports go to .artifacts/bench/.
+EXPRESS ?= 1
+EXPRESS_DIR := infra/loadtest/_express
+EXPRESS_DEPS := $(EXPRESS_DIR)/node_modules/.package-lock.json
 DURATION ?= 10s
 CONNECTIONS ?= 64
 THREADS ?= 2
@@ -149,15 +154,21 @@ BENCH_DIR := $(CURDIR)/.artifacts/bench
 LOADTEST := $(BIN)/loadtest
 LOAD_FLAGS = -connections $(CONNECTIONS) -threads $(THREADS) -out $(BENCH_DIR)
 
+$(EXPRESS_DEPS): $(EXPRESS_DIR)/package.json $(EXPRESS_DIR)/package-lock.json
+	@echo ">> installing the Express baseline from $(EXPRESS_DIR)/package-lock.json"
+	npm ci --prefix $(EXPRESS_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
+
 .PHONY: bench
-bench: build wrk ## Measure the signer: presign/handler micro-benchmarks, then wrk on its routes vs a fixed-response floor (DURATION, CONNECTIONS, RUNS)
+bench: build wrk $(if $(filter 1,$(EXPRESS)),$(EXPRESS_DEPS)) ## Measure the signer: micro-benchmarks, then wrk on its routes vs a fixed-response floor and the Express original (DURATION, CONNECTIONS, RUNS, EXPRESS)
 	@mkdir -p $(BENCH_DIR)
 	@go build -o $(LOADTEST) ./infra/cmd/loadtest
 	@echo ">> micro-benchmarks (-count $(BENCH_COUNT)) into $(BENCH_DIR)/micro.txt"
 	go test -C signer -run '^$$' -bench '^(BenchmarkPresign|BenchmarkPresignPost|BenchmarkHandler|BenchmarkHandlerMetrics|BenchmarkMetricsMiddleware)$$' -benchmem \
 	  -count $(BENCH_COUNT) ./internal/presign ./internal/api > $(BENCH_DIR)/micro.txt
 	@echo ">> load: floor and signer routes, $(DURATION) x $(RUNS) runs each at $(CONNECTIONS) connections"
-	$(LOADTEST) bench $(LOAD_FLAGS) -signer $(BIN)/signer -duration $(DURATION) -runs $(RUNS) -micro $(BENCH_DIR)/micro.txt
+	$(LOADTEST) bench $(LOAD_FLAGS) -signer $(BIN)/signer -duration $(DURATION) -runs $(RUNS) -micro $(BENCH_DIR)/micro.txt \
+	  $(if $(filter 1,$(EXPRESS)),-express $(EXPRESS_DIR)/server.js)
 
 .PHONY: soak
 soak: build wrk ## Soak the signer for SOAK_DURATION (5m) with mixed valid requests; fails on any error, non-2xx or RSS that grows

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s3presign/s3presign/signer/config"
 )
 
 // Scenario names, in the order a round runs them.
@@ -20,10 +23,16 @@ const (
 	ScenarioUpload     = "upload"
 	ScenarioDownload   = "download"
 	ScenarioUploadAuth = "upload-auth"
+	// ScenarioCompatUpload is the original server's upload route, which the
+	// signer keeps for migrating clients.
+	ScenarioCompatUpload = "compat-upload"
+	// ScenarioExpress is the same request against the original design's
+	// server (Node + Express + aws-sdk v2, infra/loadtest/_express).
+	ScenarioExpress = "express"
 )
 
 // Scenarios lists every scenario Bench knows.
-var Scenarios = []string{ScenarioFloor, ScenarioUpload, ScenarioDownload, ScenarioUploadAuth}
+var Scenarios = []string{ScenarioFloor, ScenarioUpload, ScenarioDownload, ScenarioUploadAuth, ScenarioCompatUpload, ScenarioExpress}
 
 // BenchConfig is one `make bench` run.
 type BenchConfig struct {
@@ -32,6 +41,9 @@ type BenchConfig struct {
 	// FloorCommand runs the floor server: the harness appends
 	// "-addr 127.0.0.1:0 -body-size N" (see ServeFloor).
 	FloorCommand []string
+	// ExpressCommand runs the Express baseline, e.g. node
+	// infra/loadtest/_express/server.js; nil skips its scenario.
+	ExpressCommand []string
 	// WrkBin is the wrk binary ("" means wrk from PATH).
 	WrkBin string
 	// Duration is each measured run; Warmup a run before it on the same
@@ -113,16 +125,18 @@ type BenchReport struct {
 
 // BenchSettings records how the figures were taken.
 type BenchSettings struct {
-	Wrk           string   `json:"wrk"`
-	Signer        string   `json:"signer"`
-	Threads       int      `json:"threads"`
-	Connections   int      `json:"connections"`
-	DurationS     float64  `json:"duration_s"`
-	WarmupS       float64  `json:"warmup_s"`
-	Runs          int      `json:"runs"`
-	FloorBodySize int      `json:"floor_body_bytes"`
-	APIKeySource  string   `json:"api_key_source,omitempty"`
-	SignerEnv     []string `json:"signer_env_overrides,omitempty"`
+	Wrk           string  `json:"wrk"`
+	Signer        string  `json:"signer"`
+	Threads       int     `json:"threads"`
+	Connections   int     `json:"connections"`
+	DurationS     float64 `json:"duration_s"`
+	WarmupS       float64 `json:"warmup_s"`
+	Runs          int     `json:"runs"`
+	FloorBodySize int     `json:"floor_body_bytes"`
+	APIKeySource  string  `json:"api_key_source,omitempty"`
+	// Express names the Express baseline's versions when it ran.
+	Express   string   `json:"express,omitempty"`
+	SignerEnv []string `json:"signer_env_overrides,omitempty"`
 }
 
 // LoadAvgBrackets are the 1-, 5- and 15-minute load averages before and
@@ -181,6 +195,15 @@ func Bench(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
 	rep.Settings.FloorBodySize = size
 
 	var apiKey APIKey
+	if slices.Contains(scenarios, ScenarioExpress) && len(cfg.ExpressCommand) == 0 {
+		rep.Notes = append(rep.Notes, ScenarioExpress+" skipped: no Express baseline given (make bench installs it unless EXPRESS=0)")
+		scenarios = slices.DeleteFunc(slices.Clone(scenarios), func(s string) bool { return s == ScenarioExpress })
+	}
+	if slices.Contains(scenarios, ScenarioExpress) {
+		if rep.Settings.Express, err = expressVersions(ctx, cfg.ExpressCommand); err != nil {
+			return nil, err
+		}
+	}
 	if slices.Contains(scenarios, ScenarioUploadAuth) {
 		apiKey, err = NewAPIKey(ctx, cfg.SignerBin)
 		if err != nil {
@@ -208,7 +231,11 @@ func Bench(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
 
 	if cfg.Starts > 0 {
 		fmt.Fprintf(progress, "start-to-ready: %d starts\n", cfg.Starts)
-		st, err := MeasureStartup(ctx, signerProcess(cfg, AuthNone, ""), cfg.Starts)
+		pc, err := signerProcess(cfg, AuthNone, "")
+		if err != nil {
+			return rep, err
+		}
+		st, err := MeasureStartup(ctx, pc, cfg.Starts)
 		if err != nil {
 			return rep, err
 		}
@@ -223,22 +250,39 @@ func Bench(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
 	return rep, nil
 }
 
-// signerProcess is how the harness starts the signer in the given auth mode.
-func signerProcess(cfg BenchConfig, mode, apiKeys string) ProcessConfig {
+// signerProcess is how the harness starts the signer in the given auth mode,
+// on a free loopback port chosen here (so that the address is known whatever
+// the log level).
+func signerProcess(cfg BenchConfig, mode, apiKeys string) (ProcessConfig, error) {
+	port, err := freePort()
+	if err != nil {
+		return ProcessConfig{}, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	return ProcessConfig{
 		Name:      "signer",
 		Path:      cfg.SignerBin,
 		Args:      []string{"serve"},
-		Env:       SignerEnv(mode, apiKeys, cfg.SignerEnv),
+		Env:       SignerEnv(mode, apiKeys, append(slices.Clone(cfg.SignerEnv), config.EnvListenAddr+"="+addr)),
+		Addr:      addr,
 		ReadyPath: "/readyz",
+	}, nil
+}
+
+// startSigner starts the signer in the given auth mode.
+func startSigner(ctx context.Context, cfg BenchConfig, mode, apiKeys string) (*Process, error) {
+	pc, err := signerProcess(cfg, mode, apiKeys)
+	if err != nil {
+		return nil, err
 	}
+	return Start(ctx, pc)
 }
 
 // checkAuthWired starts the signer in mode apikey and checks that an upload
 // without the key is refused with 401 and one with it gets 201. It returns
 // why the auth runs cannot run, or "".
 func checkAuthWired(ctx context.Context, cfg BenchConfig, k APIKey) string {
-	p, err := Start(ctx, signerProcess(cfg, AuthAPIKey, apiKeyLine(k)))
+	p, err := startSigner(ctx, cfg, AuthAPIKey, apiKeyLine(k))
 	if err != nil {
 		return "the signer does not start in auth mode apikey: " + oneLine(err.Error())
 	}
@@ -271,7 +315,7 @@ func oneLine(s string) string {
 // probe starts the signer in mode none once and sends an upload: the
 // download runs use its key, and the floor answers as many bytes as it got.
 func probe(ctx context.Context, cfg BenchConfig) (key string, size int, err error) {
-	p, err := Start(ctx, signerProcess(cfg, AuthNone, ""))
+	p, err := startSigner(ctx, cfg, AuthNone, "")
 	if err != nil {
 		return "", 0, err
 	}
@@ -297,11 +341,24 @@ func scenarioSetup(cfg BenchConfig, scenario string, floorSize int, key string, 
 			Args: append(slices.Clone(cfg.FloorCommand[1:]), "-addr", "127.0.0.1:0", "-body-size", strconv.Itoa(floorSize))}
 		return pc, UploadRequest(""), http.StatusOK, nil
 	case ScenarioUpload:
-		return signerProcess(cfg, AuthNone, ""), UploadRequest(""), http.StatusCreated, nil
+		pc, err := signerProcess(cfg, AuthNone, "")
+		return pc, UploadRequest(""), http.StatusCreated, err
 	case ScenarioDownload:
-		return signerProcess(cfg, AuthNone, ""), DownloadRequest(key), http.StatusOK, nil
+		pc, err := signerProcess(cfg, AuthNone, "")
+		return pc, DownloadRequest(key), http.StatusOK, err
 	case ScenarioUploadAuth:
-		return signerProcess(cfg, AuthAPIKey, apiKeyLine(k)), UploadRequest(k.Key), http.StatusCreated, nil
+		pc, err := signerProcess(cfg, AuthAPIKey, apiKeyLine(k))
+		return pc, UploadRequest(k.Key), http.StatusCreated, err
+	case ScenarioCompatUpload:
+		pc, err := signerProcess(cfg, AuthNone, "")
+		return pc, compatUpload, http.StatusOK, err
+	case ScenarioExpress:
+		if len(cfg.ExpressCommand) == 0 {
+			return ProcessConfig{}, Request{}, 0, errors.New("no Express command")
+		}
+		pc := ProcessConfig{Name: "express", Path: cfg.ExpressCommand[0], Args: cfg.ExpressCommand[1:],
+			Env: ExpressEnv(), ReadyPath: "/readyz", Timeout: 30 * time.Second}
+		return pc, compatUpload, http.StatusOK, nil
 	}
 	return ProcessConfig{}, Request{}, 0, fmt.Errorf("unknown scenario %q", scenario)
 }
@@ -412,6 +469,10 @@ func scenarioWhat(s string, floorSize int) string {
 		return "POST /v1/downloads"
 	case ScenarioUploadAuth:
 		return "POST /v1/uploads, API key"
+	case ScenarioCompatUpload:
+		return "GET /signed-url-upload"
+	case ScenarioExpress:
+		return "GET /signed-url-upload, Express + aws-sdk v2"
 	}
 	return s
 }

@@ -26,7 +26,11 @@ type ProcessConfig struct {
 	// Env is the whole environment: nothing is inherited, so no AWS
 	// setting of the caller's shell reaches the server.
 	Env []string
-	// ReadyPath is polled on the logged address until it answers 200.
+	// Addr is the host:port the server will listen on, when the command
+	// sets it; when empty, the first log line {"msg":"listening","addr":...}
+	// gives it.
+	Addr string
+	// ReadyPath is polled on the address until it answers 200.
 	ReadyPath string
 	// Timeout bounds the start (address logged, then ReadyPath 200).
 	Timeout time.Duration
@@ -70,7 +74,7 @@ func Start(ctx context.Context, cfg ProcessConfig) (*Process, error) {
 		return nil, err
 	}
 	p := &Process{name: cfg.Name, cmd: cmd, logs: newLogSink(), exited: make(chan struct{})}
-	addrc := make(chan string, 1)
+	addrc := make(chan string, 2)
 
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -91,6 +95,9 @@ func Start(ctx context.Context, cfg ProcessConfig) (*Process, error) {
 
 	deadline := time.NewTimer(cfg.Timeout)
 	defer deadline.Stop()
+	if cfg.Addr != "" {
+		addrc <- cfg.Addr
+	}
 	select {
 	case p.Addr = <-addrc:
 	case <-p.exited:

@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -74,6 +76,21 @@ func SignerEnv(mode, apiKeys string, extra []string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// ExpressEnv is the Express baseline's whole environment: the same static
+// test credentials, region and bucket as the signer, production mode, any
+// free loopback port.
+func ExpressEnv() []string {
+	return []string{
+		"AWS_ACCESS_KEY_ID=" + testAccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + testSecretAccessKey,
+		"AWS_REGION=eu-west-1",
+		"AWS_EC2_METADATA_DISABLED=true",
+		"S3_BUCKET=bench-bucket",
+		"NODE_ENV=production",
+		"PORT=0",
+	}
 }
 
 // APIKey is a key for the auth runs and its hash line for EnvAPIKeys.
@@ -210,4 +227,36 @@ func errorBody(status int, b []byte) string {
 		line = line[:300]
 	}
 	return string(line)
+}
+
+// expressVersions names node's version and the Express and aws-sdk versions
+// the baseline's package-lock.json pins (next to its script, the command's
+// last argument).
+func expressVersions(ctx context.Context, cmd []string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, cmd[0], "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("%s --version: %w", cmd[0], err)
+	}
+	v := "node " + strings.TrimSpace(string(out))
+	lockPath := filepath.Join(filepath.Dir(cmd[len(cmd)-1]), "package-lock.json")
+	b, err := os.ReadFile(lockPath)
+	if err != nil {
+		return "", fmt.Errorf("express baseline: %w", err)
+	}
+	var lock struct {
+		Packages map[string]struct{ Version string } `json:"packages"`
+	}
+	if err := json.Unmarshal(b, &lock); err != nil {
+		return "", fmt.Errorf("%s: %w", lockPath, err)
+	}
+	for _, name := range []string{"express", "aws-sdk"} {
+		p, ok := lock.Packages["node_modules/"+name]
+		if !ok {
+			return "", fmt.Errorf("%s pins no %s", lockPath, name)
+		}
+		v += ", " + name + " " + p.Version
+	}
+	return v, nil
 }

@@ -117,8 +117,7 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 		LoadAvg:  LoadAvgBrackets{Before: loadAvg()},
 		Failures: []string{},
 	}
-	p, err := Start(ctx, ProcessConfig{Name: "signer", Path: cfg.SignerBin, Args: []string{"serve"},
-		Env: SignerEnv(AuthNone, "", cfg.SignerEnv), ReadyPath: "/readyz"})
+	p, err := startSigner(ctx, BenchConfig{SignerBin: cfg.SignerBin, SignerEnv: cfg.SignerEnv}, AuthNone, "")
 	if err != nil {
 		return nil, err
 	}

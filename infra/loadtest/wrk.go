@@ -127,6 +127,9 @@ func RunWrk(ctx context.Context, c WrkConfig) (WrkResult, string, error) {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return WrkResult{}, "", err
+	}
 	script := filepath.Join(dir, "load.lua")
 	if err := os.WriteFile(script, []byte(wrkScriptFor(c.Requests, c.CountStatus)), 0o644); err != nil {
 		return WrkResult{}, "", err

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -105,8 +106,21 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	starts := fs.Int("starts", 10, "signer starts timed from exec to /readyz 200 (0: skip)")
 	scenarios := fs.String("scenarios", strings.Join(loadtest.Scenarios, ","), "scenarios to run")
 	micro := fs.String("micro", "", "file with `go test -bench -benchmem` output to include (e.g. the presign benchmarks)")
+	express := fs.String("express", "", "the Express baseline's server.js (run with node from PATH); empty skips it")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var expressCmd []string
+	if *express != "" {
+		node, err := exec.LookPath("node")
+		if err != nil {
+			return fmt.Errorf("-express needs node: %w", err)
+		}
+		script, err := filepath.Abs(*express)
+		if err != nil {
+			return err
+		}
+		expressCmd = []string{node, script}
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -116,7 +130,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	rep, err := loadtest.Bench(ctx, loadtest.BenchConfig{
-		SignerBin: c.signer, FloorCommand: []string{exe, "floor"}, WrkBin: c.wrk,
+		SignerBin: c.signer, FloorCommand: []string{exe, "floor"}, ExpressCommand: expressCmd, WrkBin: c.wrk,
 		Duration: c.duration, Warmup: *warmup, Threads: c.threads, Connections: c.connections,
 		Runs: *runs, Starts: *starts, Scenarios: strings.Split(*scenarios, ","),
 		SignerEnv: c.env, ScriptDir: c.out, Progress: stderr,
