@@ -15,13 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -66,14 +64,10 @@ type Server struct {
 	// DataDir and IAMDir are the absolute directories the server uses.
 	DataDir, IAMDir string
 
-	bin      string
-	cmd      *exec.Cmd
-	exited   chan struct{} // closed when the process has exited
-	waitErr  error         // set before exited is closed
-	out      *tailBuffer
-	temps    []string // directories Close removes
-	closing  sync.Once
-	closeErr error
+	bin     string
+	proc    *Process
+	temps   []string // directories Close removes
+	closing sync.Once
 }
 
 // Run starts versitygw as cfg says and waits until its health endpoint
@@ -118,123 +112,48 @@ func Run(ctx context.Context, cfg Config) (*Server, error) {
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.StartTimeout)
 	defer cancel()
-	// A port picked here can be taken by someone else before versitygw binds
-	// it; then the process exits at once and a new port is tried.
-	for attempt := 1; ; attempt++ {
-		addr := cfg.Addr
-		if addr == "" {
-			if addr, err = freeAddr(); err != nil {
-				s.removeTemps()
-				return nil, err
+	s.proc, err = StartProcess(ctx, ProcessConfig{
+		Name: "versitygw", Addr: cfg.Addr, ReadyPath: healthPath,
+		Command: func(addr string) *exec.Cmd {
+			args := []string{
+				"--access", cfg.RootAccessKey, "--secret", cfg.RootSecret,
+				"--region", cfg.Region, "--port", addr, "--health", healthPath,
+				"--iam-dir", s.IAMDir, "--quiet",
 			}
-		}
-		err = s.start(ctx, cfg, addr)
-		if err == nil {
-			return s, nil
-		}
-		if cfg.Addr != "" || attempt == 3 || ctx.Err() != nil || !s.hasExited() {
-			s.Close()
-			return nil, err
-		}
-		s.stop()
+			args = append(args, cfg.ExtraArgs...)
+			args = append(args, "posix", s.DataDir)
+			cmd := exec.Command(s.bin, args...)
+			cmd.Env = cleanEnv()
+			return cmd
+		},
+	})
+	if err != nil {
+		s.removeTemps()
+		return nil, fmt.Errorf("s3test: %w", err)
 	}
-}
-
-// start launches the process on addr and waits for its health endpoint.
-func (s *Server) start(ctx context.Context, cfg Config, addr string) error {
-	s.Endpoint = "http://" + addr
-	s.out = newTailBuffer(64 << 10)
-	args := []string{
-		"--access", cfg.RootAccessKey, "--secret", cfg.RootSecret,
-		"--region", cfg.Region, "--port", addr, "--health", healthPath,
-		"--iam-dir", s.IAMDir, "--quiet",
-	}
-	args = append(args, cfg.ExtraArgs...)
-	args = append(args, "posix", s.DataDir)
-	s.cmd = exec.Command(s.bin, args...)
-	s.cmd.Env = cleanEnv()
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	if err := s.cmd.Start(); err != nil {
-		return fmt.Errorf("s3test: start %s: %w", s.bin, err)
-	}
-	s.exited = make(chan struct{})
-	go func() {
-		s.waitErr = s.cmd.Wait()
-		close(s.exited)
-	}()
-	return s.waitHealthy(ctx)
-}
-
-// waitHealthy polls GET /health until it answers 200, the process exits or
-// ctx ends.
-func (s *Server) waitHealthy(ctx context.Context) error {
-	client := &http.Client{Timeout: time.Second}
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.Endpoint+healthPath, nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-s.exited:
-			return fmt.Errorf("s3test: versitygw exited before it was healthy (%v); output:\n%s", s.waitErr, s.out)
-		case <-ctx.Done():
-			return fmt.Errorf("s3test: versitygw not healthy at %s%s: %w; output:\n%s", s.Endpoint, healthPath, ctx.Err(), s.out)
-		case <-tick.C:
-		}
-	}
-}
-
-func (s *Server) hasExited() bool {
-	select {
-	case <-s.exited:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop ends the process: SIGTERM, then SIGKILL after 5 seconds, and waits
-// for it.
-func (s *Server) stop() error {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return nil
-	}
-	if !s.hasExited() {
-		_ = s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(5 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.exited
-		}
-	}
-	return nil
+	s.Endpoint = s.proc.URL
+	return s, nil
 }
 
 // Close stops the server, waits for it to exit and removes the temporary
-// directories Run made. It is safe to call more than once.
+// directories Run made. It is safe to call more than once; the error is
+// always nil.
 func (s *Server) Close() error {
 	s.closing.Do(func() {
-		s.closeErr = s.stop()
+		if s.proc != nil {
+			s.proc.Stop()
+		}
 		s.removeTemps()
 	})
-	return s.closeErr
+	return nil
 }
 
 // Logs returns the last 64 KiB of the server's output.
 func (s *Server) Logs() string {
-	if s.out == nil {
+	if s.proc == nil {
 		return ""
 	}
-	return s.out.String()
+	return s.proc.Output()
 }
 
 func (s *Server) dir(dir, pattern string) (string, error) {
@@ -269,16 +188,6 @@ func within(path, dir string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// freeAddr returns a 127.0.0.1 address with a port that was free a moment ago.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("s3test: find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
 // cleanEnv is the environment without the variables versitygw reads its
 // settings or credentials from, so that only the flags given apply.
 func cleanEnv() []string {
@@ -299,39 +208,6 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b) // never fails (crypto/rand panics rather than return an error)
 	return hex.EncodeToString(b)
-}
-
-// tailBuffer keeps the last max bytes written to it. It is safe for
-// concurrent use.
-type tailBuffer struct {
-	mu   sync.Mutex
-	max  int
-	buf  []byte
-	lost bool
-}
-
-func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
-
-// Write appends p, dropping the oldest bytes beyond max.
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if over := len(b.buf) - b.max; over > 0 {
-		b.buf = append(b.buf[:0], b.buf[over:]...)
-		b.lost = true
-	}
-	return len(p), nil
-}
-
-// String returns the kept output, marked when older output was dropped.
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.lost {
-		return "[earlier output dropped]\n" + string(b.buf)
-	}
-	return string(b.buf)
 }
 
 // errNoBinary is wrapped by FindBinary's error.

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -59,5 +60,13 @@ func TestSignerEnvLoadsIntoTheEnvironmentsSettings(t *testing.T) {
 	}
 	if m["AWS_ACCESS_KEY_ID"] != "AK" || m["AWS_SECRET_ACCESS_KEY"] != "SK" {
 		t.Error("the signer user's keys are not in the environment")
+	}
+}
+
+// A missing signer binary names the command that builds it.
+func TestStartSignerWithoutBinarySaysMakeBuild(t *testing.T) {
+	_, err := startSigner(context.Background(), "/nonexistent/signer", "", func(string) []string { return nil }, nil)
+	if err == nil || !strings.Contains(err.Error(), "start /nonexistent/signer") || !strings.Contains(err.Error(), "run `make build` first") {
+		t.Errorf("error %v, want one naming the binary and `make build`", err)
 	}
 }

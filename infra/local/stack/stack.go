@@ -102,7 +102,7 @@ type Stack struct {
 	// DataDir is the data directory in use.
 	DataDir string
 
-	signer  *signerProc
+	signer  *s3test.Process
 	pages   []*http.Server
 	tempDir string
 	closed  bool
@@ -224,7 +224,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	if err != nil {
 		return st, err
 	}
-	st.SignerURL = st.signer.url
+	st.SignerURL = st.signer.URL
 
 	// Pages.
 	for _, p := range []struct {
@@ -254,14 +254,14 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 }
 
 // SignerExited is closed when the signer process exits on its own.
-func (st *Stack) SignerExited() <-chan struct{} { return st.signer.exited }
+func (st *Stack) SignerExited() <-chan struct{} { return st.signer.Exited() }
 
 // SignerOutput returns the last part of the signer's output.
 func (st *Stack) SignerOutput() string {
 	if st.signer == nil {
 		return ""
 	}
-	return st.signer.out.String()
+	return st.signer.Output()
 }
 
 // Close stops the pages, the signer and versitygw, in that order, waits for
