@@ -5,7 +5,8 @@
 // The versitygw binary is not built here: `make tools` builds it into
 // <repo>/.bin (or $S3PRESIGN_BIN_DIR). Tests call Start, which binds a free
 // 127.0.0.1 port, waits for the health endpoint and stops the server in
-// t.Cleanup. Programs call Run and Close.
+// t.Cleanup. Programs call Run and Close. StartProcess, which Run uses, also
+// starts other servers (the local stack's signer) the same way.
 package s3test
 
 import (
