@@ -125,6 +125,16 @@ func TestHostileInputs(t *testing.T) {
 		{name: "trailing slash", method: "POST", path: "/v1/uploads/", contentType: "application/json", body: hostilePNG, status: 404, code: "not_found"},
 		{name: "upper-case path", method: "POST", path: "/V1/UPLOADS", contentType: "application/json", body: hostilePNG, status: 404, code: "not_found"},
 
+		// The multipart, Uppy and POST-policy routes refuse before calling S3.
+		{name: "multipart: traversal fileName", method: "POST", path: "/v1/multipart", contentType: "application/json", body: `{"fileName":"../../etc/passwd.png","contentType":"image/png","size":6000000}`, status: 400, code: "invalid_request"},
+		{name: "multipart: text/plain body", method: "POST", path: "/v1/multipart", contentType: "text/plain", body: `{"fileName":"a.png","contentType":"image/png","size":6000000}`, status: 415, code: "unsupported_media_type"},
+		{name: "multipart: PUT", method: "PUT", path: "/v1/multipart", status: 405, code: "method_not_allowed", allow: "POST"},
+		{name: "multipart: forged token", method: "POST", path: "/v1/multipart/upload-1/parts", contentType: "application/json", body: `{"token":"AAAA.BBBB","partNumbers":[1]}`, status: 400, code: "invalid_request"},
+		{name: "Uppy params: traversal filename", method: "GET", path: "/s3/params?filename=..%2F..%2Fetc%2Fpasswd&type=image%2Fpng", status: 400, code: "invalid_request"},
+		{name: "Uppy create: RTL override", method: "POST", path: "/s3/multipart", contentType: "application/json", body: `{"filename":"a\u202egnp.exe","type":"image/png"}`, status: 400, code: "invalid_request"},
+		{name: "Uppy sign: forged handle", method: "GET", path: "/s3/multipart/dXBsb2FkLTE.AAAA/1?key=uploads%2Fx.png", status: 404, code: "not_found"},
+		{name: "POST policy: traversal fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"../a.png","contentType":"image/png","size":5,"method":"POST"}`, status: 400, code: "invalid_request"},
+
 		// Headers.
 		{name: "header block of 16 KiB (control)", method: "GET", path: "/healthz", header: map[string]string{"X-Pad": strings.Repeat("a", 16<<10)}, status: 200},
 	}
