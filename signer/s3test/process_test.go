@@ -1,7 +1,6 @@
 package s3test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -34,29 +32,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// syncBuffer is a bytes.Buffer safe for the output goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestStartProcess(t *testing.T) {
 	t.Run("control: ready, output kept and logged, Stop kills after the timeout", func(t *testing.T) {
-		var log syncBuffer
+		log := newTailBuffer(1 << 20) // safe for the output goroutines
 		p, err := StartProcess(context.Background(), ProcessConfig{
-			Name: "helper", ReadyPath: "/ready", Log: &log, StopTimeout: 200 * time.Millisecond,
+			Name: "helper", ReadyPath: "/ready", Log: log, StopTimeout: 200 * time.Millisecond,
 			Command: func(addr string) *exec.Cmd {
 				cmd := exec.Command(os.Args[0], "-test.run=^$")
 				cmd.Env = append(os.Environ(), helperEnv+"="+addr)
