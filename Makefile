@@ -133,10 +133,10 @@ test: modules tools lint build ## Run every test (the CI entry point)
 # go test -list '^Fuzz', so new ones join by themselves) for FUZZTIME each, on
 # top of the committed seeds in testdata/fuzz/. make test runs it for
 # TEST_FUZZTIME each: with build and corpus start-up a target takes about
-# 11s on 2 cores, so 15 targets x 8s is about 2m45s. Lower TEST_FUZZTIME as
-# targets are added to stay near 3 minutes.
+# 4s more than that on 2 cores, so 15 targets x 6s is about 2m30s. Lower
+# TEST_FUZZTIME as targets are added, to stay near 3 minutes.
 FUZZTIME ?= 20s
-TEST_FUZZTIME ?= 8s
+TEST_FUZZTIME ?= 6s
 
 .PHONY: fuzz
 fuzz: ## Fuzz every signer fuzz target for FUZZTIME (20s) each; failing inputs land in testdata/fuzz/
