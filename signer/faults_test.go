@@ -283,9 +283,12 @@ func TestCredentialsEndpointFaults(t *testing.T) {
 	}
 	check := func(phase, message string) {
 		t.Helper()
+		var slowest time.Duration
 		for k, a := range issueAll(t, p) {
 			wantUnavailable(t, phase+": "+k, a, message, within)
+			slowest = max(slowest, a.took)
 		}
+		t.Logf("%s: readyz, upload, download and compat all 503 %q, the slowest in %s", phase, message, slowest.Round(time.Millisecond))
 	}
 	recoverAll := func(phase string, limit time.Duration) {
 		t.Helper()
@@ -310,6 +313,7 @@ func TestCredentialsEndpointFaults(t *testing.T) {
 	if a.took < time.Second {
 		t.Fatalf("slow endpoint: answered in %s, before the endpoint did", a.took)
 	}
+	t.Logf("slow endpoint (1s): upload 201 in %s", a.took.Round(time.Millisecond))
 
 	e.set("hang", 8*time.Minute, 0)
 	check("endpoint hanging", "signing credentials are unavailable")
