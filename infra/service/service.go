@@ -90,6 +90,8 @@ type Service struct {
 	TaskRole awsiam.Role
 	// Container is the signer container.
 	Container awsecs.ContainerDefinition
+	// TargetGroup holds the signer tasks behind the load balancer.
+	TargetGroup awselasticloadbalancingv2.ApplicationTargetGroup
 }
 
 // NewService builds the VPC, cluster, task definition, service and ALB.
@@ -278,7 +280,7 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		s.URL = jsii.String("http://" + host)
 	}
 
-	listener.AddTargets(jsii.String("Signer"), &awselasticloadbalancingv2.AddApplicationTargetsProps{
+	s.TargetGroup = listener.AddTargets(jsii.String("Signer"), &awselasticloadbalancingv2.AddApplicationTargetsProps{
 		Port:     jsii.Number(ContainerPort),
 		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
 		Targets: &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{s.Service.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{

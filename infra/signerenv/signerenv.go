@@ -44,6 +44,15 @@ func Vars(env *config.Environment, bucket, region string) map[string]string {
 		sconfig.EnvCompatOverwrite:  env.CompatOverwrite,
 		sconfig.EnvAuthMode:         env.AuthMode,
 		sconfig.EnvTrustedProxyHops: strconv.Itoa(TrustedProxyHops),
+		// Set although it is the signer's default: the dashboard and alarms
+		// (infra/monitoring) read this namespace.
+		sconfig.EnvMetricsNamespace: sconfig.DefaultMetricsNamespace,
+	}
+	if env.MalwareScanning {
+		vars[sconfig.EnvScanCheck] = "true"
+	}
+	if env.MetricsCallerDimension {
+		vars[sconfig.EnvMetricsCallerDimension] = "true"
 	}
 	if len(env.AllowedOrigins) > 0 {
 		vars[sconfig.EnvCORSOrigins] = strings.Join(env.AllowedOrigins, ",")

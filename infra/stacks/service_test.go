@@ -63,6 +63,7 @@ func TestContainerEnvironmentComesFromTheSettings(t *testing.T) {
 		sconfig.EnvCompatOverwrite:  `"allow"`,
 		sconfig.EnvAuthMode:         `"none"`,
 		sconfig.EnvTrustedProxyHops: `"1"`,
+		sconfig.EnvMetricsNamespace: `"S3Presign"`,
 	}
 	for k, v := range want {
 		if got[k] != v {
@@ -137,7 +138,8 @@ func TestContainerHardening(t *testing.T) {
 				t.Errorf("%s: container %s = %s, want %s", name, key, got, want)
 			}
 		}
-		_, lg := only(t, s.service, "AWS::Logs::LogGroup")
+		lgID, _ := dig(c, "LogConfiguration", "Options", "awslogs-group", "Ref").(string)
+		lg := resources(s.service, "AWS::Logs::LogGroup")[lgID]
 		if got := props(lg)["RetentionInDays"]; got != float64(s.env.LogRetentionDays) {
 			t.Errorf("%s: log retention %v, want %d", name, got, s.env.LogRetentionDays)
 		}

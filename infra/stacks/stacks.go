@@ -1,7 +1,8 @@
 // Package stacks wires the constructs into two stacks per environment: the
-// stateful storage stack (bucket, log bucket, key, secrets) and the
-// stateless service stack (VPC, ALB, Fargate), so the service can be
-// replaced freely without touching data.
+// stateful storage stack (bucket, log bucket, key, secrets, malware scanning,
+// alarm topic) and the stateless service stack (VPC, ALB, Fargate,
+// dashboard, alarms), so the service can be replaced freely without
+// touching data.
 package stacks
 
 import (
@@ -11,6 +12,8 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/s3presign/s3presign/infra/config"
+	"github.com/s3presign/s3presign/infra/monitoring"
+	"github.com/s3presign/s3presign/infra/scanning"
 	"github.com/s3presign/s3presign/infra/secrets"
 	"github.com/s3presign/s3presign/infra/service"
 	"github.com/s3presign/s3presign/infra/storage"
@@ -34,6 +37,9 @@ const (
 	// OutputLoadBalancerDNS is the ALB's DNS name, the target of the CNAME
 	// (or Route 53 alias) for domainName.
 	OutputLoadBalancerDNS = "LoadBalancerDnsName"
+	// OutputDashboardName is the service stack's output with the CloudWatch
+	// dashboard's name.
+	OutputDashboardName = "DashboardName"
 )
 
 // StorageStackProps configures NewStorageStack.
@@ -50,6 +56,10 @@ type StorageStack struct {
 	Storage *storage.Storage
 	// Secrets is the secrets construct.
 	Secrets *secrets.Secrets
+	// Scanning is the malware-scanning construct; nil unless Env.MalwareScanning.
+	Scanning *scanning.Scanning
+	// Alarms is the alarm topic; nil unless Env.AlarmEmails is set.
+	Alarms *monitoring.AlarmTopic
 }
 
 // NewStorageStack builds the stateful stack.
@@ -62,6 +72,16 @@ func NewStorageStack(scope constructs.Construct, id string, props *StorageStackP
 		Bucket: s.Storage.Bucket,
 		Key:    s.Storage.Key,
 	})
+	if props.Env.MalwareScanning {
+		sp := &scanning.ScanningProps{Env: props.Env, Bucket: s.Storage.Bucket}
+		if s.Storage.Key != nil {
+			sp.Key = s.Storage.Key
+		}
+		s.Scanning = scanning.NewScanning(stack, "Scanning", sp)
+	}
+	if len(props.Env.AlarmEmails) > 0 {
+		s.Alarms = monitoring.NewAlarmTopic(stack, "Alarms", props.Env)
+	}
 	awscdk.NewCfnOutput(stack, jsii.String(OutputBucketName), &awscdk.CfnOutputProps{
 		Value:       s.Storage.Bucket.BucketName(),
 		Description: jsii.String("The upload bucket"),
@@ -85,6 +105,8 @@ type ServiceStack struct {
 	awscdk.Stack
 	// Service is the signer construct.
 	Service *service.Service
+	// Monitoring is the dashboard, alarms and alarm topic.
+	Monitoring *monitoring.Monitoring
 }
 
 // NewServiceStack builds the stateless stack.
@@ -110,6 +132,19 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		sp.SigningUserKeys = st.Secrets.SigningUserKeys
 	}
 	s := &ServiceStack{Stack: stack, Service: service.NewService(stack, "Signer", sp)}
+	mp := &monitoring.MonitoringProps{
+		Env:          props.Env,
+		LoadBalancer: s.Service.LoadBalancer,
+		TargetGroup:  s.Service.TargetGroup,
+		Bucket:       st.Storage.Bucket,
+	}
+	if st.Scanning != nil {
+		mp.MalwarePlanID = st.Scanning.PlanID
+	}
+	if st.Alarms != nil {
+		mp.Topic = st.Alarms.Topic
+	}
+	s.Monitoring = monitoring.NewMonitoring(stack, "Monitoring", mp)
 	stack.AddStackDependency(st.Stack, jsii.String("the service reads the bucket, key and secrets"))
 	awscdk.NewCfnOutput(stack, jsii.String(OutputSignerURL), &awscdk.CfnOutputProps{
 		Value:       s.Service.URL,
@@ -118,6 +153,10 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	awscdk.NewCfnOutput(stack, jsii.String(OutputLoadBalancerDNS), &awscdk.CfnOutputProps{
 		Value:       s.Service.LoadBalancer.LoadBalancerDnsName(),
 		Description: jsii.String("Point domainName here (CNAME or Route 53 alias)"),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String(OutputDashboardName), &awscdk.CfnOutputProps{
+		Value:       s.Monitoring.Dashboard.DashboardName(),
+		Description: jsii.String("The CloudWatch dashboard of this environment"),
 	})
 	return s
 }

@@ -36,6 +36,9 @@ func TestStatefulLogicalIDsArePinned(t *testing.T) {
 		if s.env.AuthMode == config.AuthAPIKey {
 			want[apiKeysLogicalID] = "AWS::SecretsManager::Secret"
 		}
+		if len(s.env.AlarmEmails) > 0 {
+			want[alarmTopicKeyLogicalID] = "AWS::KMS::Key"
+		}
 		res := s.storage["Resources"].(map[string]any)
 		for id, typ := range want {
 			r, ok := res[id].(map[string]any)
@@ -87,7 +90,7 @@ func TestBucketIsPrivateEncryptedVersionedAndLogged(t *testing.T) {
 			if sse != want {
 				t.Errorf("%s: encryption %s, want %s", name, sse, want)
 			}
-			_, key := only(t, s.storage, "AWS::KMS::Key")
+			key := resources(s.storage, "AWS::KMS::Key")[keyLogicalID]
 			if props(key)["EnableKeyRotation"] != true {
 				t.Errorf("%s: KMS key rotation off", name)
 			}
