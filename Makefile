@@ -193,7 +193,7 @@ SCENARIO ?= upload
 profile: wrk ## CPU profile of the signer under SCENARIO's load (upload): a -tags pprof build, then go tool pprof -top
 	@mkdir -p $(BENCH_DIR)
 	@go build -o $(LOADTEST) ./infra/cmd/loadtest
-	CGO_ENABLED=0 go build -C signer -tags pprof -trimpath -o $(BIN)/signer-pprof .
+	TAGS=pprof VERSION=$(VERSION) COMMIT=$(COMMIT) signer/build.sh $(BIN)/signer-pprof
 	$(LOADTEST) profile $(LOAD_FLAGS) -signer $(BIN)/signer-pprof -scenario $(SCENARIO) -duration $(DURATION)
 	go tool pprof -top -nodecount 40 $(BIN)/signer-pprof $(BENCH_DIR)/$(SCENARIO).pprof
 

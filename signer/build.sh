@@ -5,6 +5,8 @@
 #
 #   VERSION=v1.2.3 COMMIT=abc1234 signer/build.sh OUTPUT
 #
+# TAGS adds build tags (only `make profile` uses it: TAGS=pprof builds the
+# never-shipped profiling variant).
 # OUTPUT may be relative to the caller's working directory.
 set -eu
 
@@ -19,6 +21,6 @@ case $out in
 esac
 
 cd "$(dirname "$0")"
-CGO_ENABLED=0 go build -trimpath -buildvcs=false \
+CGO_ENABLED=0 go build -trimpath -buildvcs=false -tags "${TAGS:-}" \
 	-ldflags "-s -w -X main.version=${VERSION:-dev} -X main.commit=${COMMIT:-none}" \
 	-o "$out" .
