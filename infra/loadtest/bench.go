@@ -165,11 +165,11 @@ func Bench(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
 			return nil, fmt.Errorf("unknown scenario %q (known: %s)", s, strings.Join(Scenarios, ", "))
 		}
 	}
-	wrkVersion, err := WrkVersion(cfg.WrkBin)
+	signerVersion, err := signerVersion(ctx, cfg.SignerBin)
 	if err != nil {
 		return nil, err
 	}
-	signerVersion, err := signerVersion(ctx, cfg.SignerBin)
+	wrkVersion, err := WrkVersion(cfg.WrkBin)
 	if err != nil {
 		return nil, err
 	}

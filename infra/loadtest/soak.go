@@ -103,11 +103,11 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
-	wrkVersion, err := WrkVersion(cfg.WrkBin)
+	signerVersion, err := signerVersion(ctx, cfg.SignerBin)
 	if err != nil {
 		return nil, err
 	}
-	signerVersion, err := signerVersion(ctx, cfg.SignerBin)
+	wrkVersion, err := WrkVersion(cfg.WrkBin)
 	if err != nil {
 		return nil, err
 	}
