@@ -20,7 +20,6 @@ import (
 
 	"github.com/s3presign/s3presign/infra/local/localtest"
 	"github.com/s3presign/s3presign/infra/local/stack"
-	"github.com/s3presign/s3presign/infra/policy"
 	sconfig "github.com/s3presign/s3presign/signer/config"
 )
 
@@ -60,36 +59,6 @@ func uppyPage(t *testing.T, signerURL *string) http.Handler {
 	return mux
 }
 
-// allowPostObjectLocally adds one statement to the local bucket policy:
-// s3:PutObject on the bucket itself for the signer's user. versitygw v1.8.0
-// checks a POST form upload (POST Object) against the bucket's ARN instead
-// of the object's (its POSTObject passes no key to the access check), so
-// the deployed policy's grant, which names only bucket/<prefix>*, refuses
-// every form upload with 403 AccessDenied. AWS checks the object's ARN; the
-// POST policy the signer issues pins the key either way.
-func allowPostObjectLocally(t *testing.T, st *stack.Stack) {
-	t.Helper()
-	doc, _ := policy.ForVersityGW(st.Env, st.Bucket, st.SignerCreds.AccessKeyID)
-	doc.Statement = append(doc.Statement, policy.Statement{
-		Sid:       "LocalOnlyPostObjectOnTheBucketARN",
-		Effect:    policy.Allow,
-		Principal: &policy.Principal{AWS: []string{st.SignerCreds.AccessKeyID}},
-		Action:    []string{"s3:PutObject"},
-		// versitygw refuses s3:PutObject on a statement naming no object
-		// pattern, so the prefix pattern rides along (it grants nothing new).
-		Resource: []string{policy.BucketARN(st.Bucket), policy.PrefixARN(policy.BucketARN(st.Bucket), st.Env.UploadPrefix)},
-	})
-	body, err := doc.JSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := st.S3.RootClient().PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &st.Bucket, Policy: aws.String(string(body))}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // uppyResult is the Uppy page's state after an upload attempt.
 type uppyResult struct {
 	State, Key, Error string
@@ -112,7 +81,6 @@ func TestUppyUploadsThroughTheCompanionRoutes(t *testing.T) {
 		o.PageRoutes = map[string]http.Handler{"GET /uppy/": uppyPage(t, &signerURL)}
 	})
 	signerURL = st.SignerURL
-	allowPostObjectLocally(t, st)
 	b := localtest.NewBrowser(t)
 
 	dir := t.TempDir()

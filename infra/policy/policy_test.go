@@ -166,7 +166,7 @@ func TestForVersityGW(t *testing.T) {
 	for _, st := range doc.Statement {
 		sids = append(sids, st.Sid)
 	}
-	if want := []string{policy.SidDenyForeignReferer, policy.SidAllowLocalSigner}; !slices.Equal(sids, want) {
+	if want := []string{policy.SidDenyForeignReferer, policy.SidAllowLocalSigner, policy.SidAllowLocalPostObject}; !slices.Equal(sids, want) {
 		t.Errorf("statements %v, want %v", sids, want)
 	}
 
@@ -177,6 +177,10 @@ func TestForVersityGW(t *testing.T) {
 	allow, _ := doc.Find(policy.SidAllowLocalSigner)
 	if want := `{"Sid":"AllowLocalSigner","Effect":"Allow","Principal":{"AWS":["SIGNERKEY"]},"Action":["s3:AbortMultipartUpload","s3:GetObject","s3:ListMultipartUploadParts","s3:PutObject"],"Resource":["arn:aws:s3:::local-bucket/uploads/*"]}`; mustJSON(t, allow) != want {
 		t.Errorf("allow\n got %s\nwant %s", mustJSON(t, allow), want)
+	}
+	post, _ := doc.Find(policy.SidAllowLocalPostObject)
+	if want := `{"Sid":"AllowLocalPostObject","Effect":"Allow","Principal":{"AWS":["SIGNERKEY"]},"Action":["s3:PutObject"],"Resource":["arn:aws:s3:::local-bucket","arn:aws:s3:::local-bucket/uploads/*"]}`; mustJSON(t, post) != want {
+		t.Errorf("post allow\n got %s\nwant %s", mustJSON(t, post), want)
 	}
 
 	var got []string

@@ -12,6 +12,10 @@ import (
 // SidAllowLocalSigner is the statement ForVersityGW adds for the local signer user.
 const SidAllowLocalSigner = "AllowLocalSigner"
 
+// SidAllowLocalPostObject is the statement ForVersityGW adds so that
+// presigned POST form uploads work locally (see ForVersityGW).
+const SidAllowLocalPostObject = "AllowLocalPostObject"
+
 // Omission says what ForVersityGW left out of the deployed policy, and why.
 // The local stack prints each one at start-up.
 type Omission struct {
@@ -85,6 +89,15 @@ func ruleFor(key string) (localRule, bool) {
 // Allow of SignerActions under the upload prefix for signerPrincipal (the
 // local signer's access key id): once a bucket has a policy, versitygw stops
 // looking at bucket ownership, whereas AWS would still let the owner in.
+//
+// It adds one more Allow, s3:PutObject on the bucket's ARN, for the same
+// principal: versitygw v1.8.0 checks a POST form upload (POST Object) against
+// the bucket's ARN instead of the object's, so a grant that names only
+// bucket/<prefix>* would refuse every form upload. AWS checks the object's
+// ARN; the POST policy the signer issues pins the exact key either way.
+// versitygw refuses s3:PutObject in a statement naming no object pattern, so
+// the prefix pattern rides along (it grants nothing new).
+//
 // It also returns every omission, in statement order, for the caller to print.
 func ForVersityGW(env config.Environment, bucketName, signerPrincipal string) (Document, []Omission) {
 	arn := BucketARN(bucketName)
@@ -92,7 +105,14 @@ func ForVersityGW(env config.Environment, bucketName, signerPrincipal string) (D
 	grant := SignerStatement(env, arn)
 	grant.Sid = SidAllowLocalSigner
 	grant.Principal = &Principal{AWS: []string{signerPrincipal}}
-	doc.Statement = append(doc.Statement, grant)
+	post := Statement{
+		Sid:       SidAllowLocalPostObject,
+		Effect:    Allow,
+		Principal: &Principal{AWS: []string{signerPrincipal}},
+		Action:    []string{"s3:PutObject"},
+		Resource:  []string{arn, PrefixARN(arn, env.UploadPrefix)},
+	}
+	doc.Statement = append(doc.Statement, grant, post)
 	return doc, omissions
 }
 
