@@ -184,17 +184,18 @@ func (l *loader) checkOIDC(c *Config, v authVars) {
 // fragment; plain http only on a loopback host (tests, the local stack).
 func checkIssuerURL(raw string) error {
 	u, err := url.Parse(raw)
+	shown := redactURL(raw) // never echo user info
 	switch {
 	case err != nil || u.Host == "" || u.Opaque != "":
-		return fmt.Errorf("%q is not an absolute URL such as https://idp.example.com/", raw)
+		return fmt.Errorf("%q is not an absolute URL such as https://idp.example.com/", shown)
 	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
-		return fmt.Errorf("%q must not have user info, query or fragment", raw)
+		return fmt.Errorf("%q must not have user info, query or fragment", shown)
 	case u.Scheme == "https":
 		return nil
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
 		return nil
 	default:
-		return fmt.Errorf("%q must be https (plain http only on a loopback host)", raw)
+		return fmt.Errorf("%q must be https (plain http only on a loopback host)", shown)
 	}
 }
 

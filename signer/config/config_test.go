@@ -224,3 +224,59 @@ func TestHealthAddr(t *testing.T) {
 		t.Error("HealthAddr(nonsense): got nil error")
 	}
 }
+
+// TestLoadErrorsHideURLUserInfo: a URL setting with user info (a secret
+// pasted into it) is refused, and the error names the setting without
+// echoing the secret, since it goes to stderr and so to the logs. Control:
+// the rest of the URL is still shown, so the message stays useful.
+func TestLoadErrorsHideURLUserInfo(t *testing.T) {
+	const secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+	tests := []struct {
+		setting string
+		kv      map[string]string
+		shown   string
+	}{
+		{EnvEndpoint, map[string]string{EnvAuthMode: "none", EnvEndpoint: "https://AKIDEXAMPLE:" + secret + "@s3.example.com"}, "s3.example.com"},
+		{EnvOIDCIssuer, map[string]string{EnvAuthMode: "oidc", EnvOIDCAudience: "api",
+			EnvOIDCIssuer: "https://client:" + secret + "@idp.example.com/"}, "idp.example.com"},
+		{EnvOIDCJWKSURL, map[string]string{EnvAuthMode: "oidc", EnvOIDCAudience: "api", EnvOIDCIssuer: "https://idp.example.com/",
+			EnvOIDCJWKSURL: "https://client:" + secret + "@idp.example.com/jwks"}, "idp.example.com/jwks"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.setting, func(t *testing.T) {
+			kv := map[string]string{EnvBucket: "bucket", EnvRegion: "eu-west-1"}
+			for k, v := range tt.kv {
+				kv[k] = v
+			}
+			_, err := Load(env(kv))
+			if err == nil || !strings.Contains(err.Error(), tt.setting+":") {
+				t.Fatalf("got %v, want an error naming %s", err, tt.setting)
+			}
+			for _, leak := range []string{secret, "K7MDENG"} {
+				if strings.Contains(err.Error(), leak) {
+					t.Errorf("error echoes the user info:\n%v", err)
+				}
+			}
+			if !strings.Contains(err.Error(), tt.shown) {
+				t.Errorf("error does not show %q:\n%v", tt.shown, err)
+			}
+		})
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	tests := map[string]string{
+		"https://s3.example.com":             "https://s3.example.com",
+		"https://a:b@s3.example.com":         "https://REDACTED@s3.example.com",
+		"https://a:b/c@d@host:9000/path":     "https://REDACTED@host:9000/path",
+		"user:pass@host":                     "REDACTED@host",
+		"ftp://x/y":                          "ftp://x/y",
+		"http://127.0.0.1:7070/":             "http://127.0.0.1:7070/",
+		"https://key@idp.example.com/?q=1#f": "https://REDACTED@idp.example.com/?q=1#f",
+	}
+	for in, want := range tests {
+		if got := redactURL(in); got != want {
+			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
