@@ -12,6 +12,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 
+	"github.com/s3presign/s3presign/signer/config"
 	"github.com/s3presign/s3presign/signer/internal/creds"
 )
 
@@ -76,18 +77,19 @@ func containerCredentials(getenv func(string) string) (aws.CredentialsProvider, 
 // (169.254.170.2) or EKS (169.254.170.23, fd00:ec2::23) agent. Unlike the
 // SDK it does not resolve other host names.
 func checkContainerURI(raw string) error {
+	shown := config.RedactURL(raw) // never echo user info
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL: %v", raw, err)
+		return fmt.Errorf("%q is not a URL", shown)
 	}
 	host := u.Hostname()
 	switch {
 	case host == "":
-		return fmt.Errorf("%q has no host", raw)
+		return fmt.Errorf("%q has no host", shown)
 	case u.Scheme == "https":
 		return nil
 	case u.Scheme != "http":
-		return fmt.Errorf("%q must be http or https", raw)
+		return fmt.Errorf("%q must be http or https", shown)
 	case host == "localhost":
 		return nil
 	}
@@ -95,5 +97,5 @@ func checkContainerURI(raw string) error {
 		(ip.IsLoopback() || ip.Equal(net.IPv4(169, 254, 170, 2)) || ip.Equal(net.IPv4(169, 254, 170, 23)) || ip.Equal(net.ParseIP("fd00:ec2::23"))) {
 		return nil
 	}
-	return fmt.Errorf("%q: over http only a loopback address or the ECS/EKS agent (169.254.170.2, 169.254.170.23, fd00:ec2::23) is allowed", raw)
+	return fmt.Errorf("%q: over http only a loopback address or the ECS/EKS agent (169.254.170.2, 169.254.170.23, fd00:ec2::23) is allowed", shown)
 }

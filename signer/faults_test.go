@@ -382,3 +382,23 @@ func TestContainerCredentialsSettings(t *testing.T) {
 		}
 	}
 }
+
+// A secret pasted into the container credentials URI never reaches the error
+// (and so stderr and the logs); the host still does, so the error stays useful.
+func TestContainerURIErrorsHideUserInfo(t *testing.T) {
+	t.Parallel()
+	for _, uri := range []string{"http://AKID:s3cr3t@example.com/creds", "ftp://AKID:s3cr3t@127.0.0.1/x", "http://AKID:s3cr3t@%zz/x"} {
+		err := checkContainerURI(uri)
+		if err == nil {
+			t.Errorf("%s accepted", uri)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cr3t") || strings.Contains(err.Error(), "AKID") {
+			t.Errorf("error echoes user info: %v", err)
+		}
+	}
+	// Control: without user info the host is shown.
+	if err := checkContainerURI("http://example.com/creds"); err == nil || !strings.Contains(err.Error(), "example.com") {
+		t.Errorf("got %v, want an error naming example.com", err)
+	}
+}

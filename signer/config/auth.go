@@ -184,7 +184,7 @@ func (l *loader) checkOIDC(c *Config, v authVars) {
 // fragment; plain http only on a loopback host (tests, the local stack).
 func checkIssuerURL(raw string) error {
 	u, err := url.Parse(raw)
-	shown := redactURL(raw) // never echo user info
+	shown := RedactURL(raw) // never echo user info
 	switch {
 	case err != nil || u.Host == "" || u.Opaque != "":
 		return fmt.Errorf("%q is not an absolute URL such as https://idp.example.com/", shown)

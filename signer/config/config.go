@@ -199,7 +199,7 @@ func Load(getenv func(string) string) (Config, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil || u.Opaque != "" {
 			ok = false
-			l.fail(EnvEndpoint, "%q must be scheme://host[:port] with scheme http or https and no path or user info", redactURL(endpoint))
+			l.fail(EnvEndpoint, "%q must be scheme://host[:port] with scheme http or https and no path or user info", RedactURL(endpoint))
 		} else {
 			c.Endpoint = u.Scheme + "://" + u.Host
 		}
@@ -346,11 +346,11 @@ func validName(s string) bool {
 // oneLine joins a multi-line error into one line.
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
 
-// redactURL returns raw, for an error message, with any user info (all
+// RedactURL returns raw, for an error message, with any user info (all
 // before the last "@", after the scheme) replaced by REDACTED: a secret
 // pasted into a URL setting must not reach stderr and so the logs. It works
 // on text, so it also hides user info in a URL that does not parse.
-func redactURL(raw string) string {
+func RedactURL(raw string) string {
 	at := strings.LastIndexByte(raw, '@')
 	if at < 0 {
 		return raw

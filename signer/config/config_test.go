@@ -275,8 +275,8 @@ func TestRedactURL(t *testing.T) {
 		"https://key@idp.example.com/?q=1#f": "https://REDACTED@idp.example.com/?q=1#f",
 	}
 	for in, want := range tests {
-		if got := redactURL(in); got != want {
-			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
