@@ -117,12 +117,12 @@ func TestTrustPolicies(t *testing.T) {
 			wantAssume: []any{cdkRole("deploy"), cdkRole("file-publishing"), cdkRole("image-publishing"), cdkRole("lookup")},
 		},
 		{
-			name: "dev deploy role: any run of this repository",
+			name: "dev deploy role: only jobs in the GitHub Environment dev (never a pull request)",
 			env:  "dev", role: "GitHub Actions deploys",
-			wantTrust: trust(map[string]any{
-				"StringEquals": map[string]any{"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
-				"StringLike":   map[string]any{"token.actions.githubusercontent.com:sub": "repo:acme/uploads:*"},
-			}),
+			wantTrust: trust(map[string]any{"StringEquals": map[string]any{
+				"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+				"token.actions.githubusercontent.com:sub": "repo:acme/uploads:environment:dev",
+			}}),
 			wantAssume: []any{cdkRole("deploy"), cdkRole("file-publishing"), cdkRole("image-publishing"), cdkRole("lookup")},
 		},
 		{

@@ -139,15 +139,13 @@ func LoadSettings(raw, qualifier any) (Settings, error) {
 func (s Settings) RepoSubject() string { return "repo:" + s.Owner + "/" + s.Repo }
 
 // DeploySubject returns the IAM condition operator and sub value that
-// decide who may assume an environment's deploy role: for prod only jobs
-// running in the GitHub Environment "prod" (so its protection rules, such
-// as required reviewers, apply); for other environments any workflow run of
-// this repository.
+// decide who may assume an environment's deploy role: only jobs running in
+// the GitHub Environment of the same name (deploy-env.yml's job), so that
+// environment's protection rules (required reviewers, allowed branches)
+// apply, and a pull request's workflow, whose sub is
+// repo:<owner>/<repo>:pull_request, can never deploy, not even to dev.
 func (s Settings) DeploySubject(env config.Environment) (operator, sub string) {
-	if env.IsProd() {
-		return "StringEquals", s.RepoSubject() + ":environment:" + env.Name
-	}
-	return "StringLike", s.RepoSubject() + ":*"
+	return "StringEquals", s.RepoSubject() + ":environment:" + env.Name
 }
 
 // DiffSubject is the sub of pull request runs, the only callers of the

@@ -78,8 +78,8 @@ func TestSubjects(t *testing.T) {
 		want   string
 	}{
 		{"prod", "StringEquals", "repo:acme/uploads:environment:prod"},
-		{"staging", "StringLike", "repo:acme/uploads:*"},
-		{"dev", "StringLike", "repo:acme/uploads:*"},
+		{"staging", "StringEquals", "repo:acme/uploads:environment:staging"},
+		{"dev", "StringEquals", "repo:acme/uploads:environment:dev"},
 	}
 	for _, tt := range tests {
 		op, sub := s.DeploySubject(config.Environment{Name: tt.env})
