@@ -18,8 +18,8 @@ import (
 	"github.com/s3presign/s3presign/infra/internal/repo"
 )
 
-// ChromiumEnv overrides the browser binary (default /usr/bin/chromium, the
-// Debian package `make browser` installs).
+// ChromiumEnv overrides the browser binary (default: chromium on PATH, the
+// command `make browser` checks for and installs from Debian when missing).
 const ChromiumEnv = "S3PRESIGN_CHROMIUM"
 
 // ActionTimeout bounds one Browser.Run.
@@ -53,7 +53,7 @@ type Browser struct {
 	reqs []Request
 }
 
-// NewBrowser starts headless Chromium (ExecPath /usr/bin/chromium or
+// NewBrowser starts headless Chromium (chromium on PATH, or
 // $S3PRESIGN_CHROMIUM) with --no-sandbox (tests run as root),
 // --disable-background-networking and friends (the network here is closed)
 // and a user-data-dir of its own, opens a tab and enables the network
@@ -63,13 +63,14 @@ func NewBrowser(t testing.TB) *Browser {
 	t.Helper()
 	bin := os.Getenv(ChromiumEnv)
 	if bin == "" {
-		bin = "/usr/bin/chromium"
+		bin = "chromium"
 	}
-	if _, err := exec.LookPath(bin); err != nil {
-		t.Fatalf("chromium not found at %s (%v): run `make browser` (Debian package chromium) or set %s", bin, err, ChromiumEnv)
+	path, lookErr := exec.LookPath(bin)
+	if lookErr != nil {
+		t.Fatalf("chromium not found as %s (%v): run `make browser` (Debian package chromium) or set %s", bin, lookErr, ChromiumEnv)
 	}
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
+		chromedp.ExecPath(path),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
