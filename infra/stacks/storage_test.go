@@ -18,13 +18,19 @@ const (
 	keyLogicalID       = "StorageKeyBAA9457B"
 	tokenKeyLogicalID  = "SecretsTokenKeyDB23CA28"
 	apiKeysLogicalID   = "SecretsApiKeys7AB8F12A"
+	// signing: user — replacing these would rotate the signing credentials
+	// (and orphan the secret's value) on the next deploy.
+	signingUserKeysLogicalID      = "SecretsSigningUserKeysC76A8065"
+	signingUserLogicalID          = "SecretsSigningUser4BE3D32A"
+	signingUserAccessKeyLogicalID = "SecretsSigningUserAccessKey78E97CE8"
 )
 
 var envNames = []string{"dev", "staging", "prod"}
 
 func TestStatefulLogicalIDsArePinned(t *testing.T) {
-	for _, name := range envNames {
-		s := synthEnv(t, name)
+	all := []*synthesized{synthEnv(t, "dev"), synthEnv(t, "staging"), synthEnv(t, "prod"), variant(t)}
+	for _, s := range all {
+		name := s.env.Name
 		want := map[string]string{
 			bucketLogicalID:    "AWS::S3::Bucket",
 			logBucketLogicalID: "AWS::S3::Bucket",
@@ -38,6 +44,11 @@ func TestStatefulLogicalIDsArePinned(t *testing.T) {
 		}
 		if len(s.env.AlarmEmails) > 0 {
 			want[alarmTopicKeyLogicalID] = "AWS::KMS::Key"
+		}
+		if s.env.Signing == config.SigningUser {
+			want[signingUserKeysLogicalID] = "AWS::SecretsManager::Secret"
+			want[signingUserLogicalID] = "AWS::IAM::User"
+			want[signingUserAccessKeyLogicalID] = "AWS::IAM::AccessKey"
 		}
 		res := s.storage["Resources"].(map[string]any)
 		for id, typ := range want {
