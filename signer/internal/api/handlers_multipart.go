@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/s3presign/s3presign/signer/internal/objectkey"
 	"github.com/s3presign/s3presign/signer/internal/rules"
 )
 
@@ -72,12 +71,7 @@ func handleMultipartCreate(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		caller, _, err := d.scope(r)
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		key, err := d.Keys.Upload(caller, q.FileName)
+		caller, key, err := d.newUploadKey(r, q.FileName)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
@@ -93,19 +87,6 @@ func handleMultipartCreate(d *Deps) http.HandlerFunc {
 			Token: token, ExpiresAt: u.Expires,
 		})
 	}
-}
-
-// checkNameAndType checks a file name and content type as the upload routes
-// do and returns the canonical content type.
-func (d *Deps) checkNameAndType(probs *problems, nameField, name, contentType string) string {
-	nameErr := objectkey.CheckName(nameField, name)
-	probs.add(nameErr)
-	ct, ctErr := d.Rules.ContentType(contentType)
-	probs.add(ctErr)
-	if nameErr == nil && ctErr == nil {
-		probs.add(d.Rules.MatchName(ct, name))
-	}
-	return ct
 }
 
 // partsRequest is the body of POST /v1/multipart/{uploadId}/parts.
@@ -158,7 +139,7 @@ func handleMultipartParts(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		u, err := d.verifyUpload(r, q.Token, r.PathValue("uploadId"), true)
+		u, err := d.v1Upload(r, q.Token)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
@@ -200,12 +181,7 @@ type listedPart struct {
 // handleMultipartList lists the parts uploaded so far, to resume.
 func handleMultipartList(d *Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		token, err := singleParam(r, "token")
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		u, err := d.verifyUpload(r, token, r.PathValue("uploadId"), true)
+		u, err := d.v1QueryUpload(r)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
@@ -239,6 +215,8 @@ type v1Part struct {
 	ETag       *string `json:"etag"`
 }
 
+func (p v1Part) numberAndETag() (*int64, *string) { return p.PartNumber, p.ETag }
+
 // completeResponse is the answer of POST /v1/multipart/{uploadId}/complete.
 type completeResponse struct {
 	Key string `json:"key"`
@@ -261,15 +239,12 @@ func handleMultipartComplete(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, &Error{Code: CodeInvalid, Message: `parts must be an array of {"partNumber": n, "etag": "..."} objects`})
 			return
 		}
-		parts := make([]completedPart, len(in))
-		for i, p := range in {
-			if p.PartNumber == nil || p.ETag == nil {
-				writeError(w, r, d.Logger, &Error{Code: CodeInvalid, Message: fmt.Sprintf("parts[%d] needs partNumber and etag", i)})
-				return
-			}
-			parts[i] = completedPart{number: *p.PartNumber, etag: *p.ETag}
+		parts, err := completedParts(in, "partNumber and etag")
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
 		}
-		u, err := d.verifyUpload(r, q.Token, r.PathValue("uploadId"), true)
+		u, err := d.v1Upload(r, q.Token)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
@@ -289,12 +264,7 @@ func handleMultipartComplete(d *Deps) http.HandlerFunc {
 // handleMultipartAbort aborts the upload; S3 deletes its parts.
 func handleMultipartAbort(d *Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		token, err := singleParam(r, "token")
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		u, err := d.verifyUpload(r, token, r.PathValue("uploadId"), true)
+		u, err := d.v1QueryUpload(r)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/s3presign/s3presign/signer/internal/objectkey"
 	"github.com/s3presign/s3presign/signer/internal/presign"
 	"github.com/s3presign/s3presign/signer/internal/rules"
 )
@@ -63,13 +62,7 @@ func handleUpload(d *Deps) http.HandlerFunc {
 			return
 		}
 		var probs problems
-		nameErr := objectkey.CheckName("fileName", q.FileName)
-		probs.add(nameErr)
-		ct, ctErr := d.Rules.ContentType(q.ContentType)
-		probs.add(ctErr)
-		if nameErr == nil && ctErr == nil {
-			probs.add(d.Rules.MatchName(ct, q.FileName))
-		}
+		ct := d.checkNameAndType(&probs, "fileName", q.FileName, q.ContentType)
 		if q.Size != nil {
 			probs.add(d.Rules.CheckSize(*q.Size))
 		}
@@ -85,12 +78,7 @@ func handleUpload(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		caller, _, err := d.scope(r)
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		key, err := d.Keys.Upload(caller, q.FileName)
+		caller, key, err := d.newUploadKey(r, q.FileName)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return

@@ -61,12 +61,7 @@ func handleUppyParams(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		caller, _, err := d.scope(r)
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		key, err := d.Keys.Upload(caller, name)
+		caller, key, err := d.newUploadKey(r, name)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
@@ -79,7 +74,7 @@ func handleUppyParams(d *Deps) http.HandlerFunc {
 		}
 		d.audit(r, caller, OpUploadPost, key, max, exp)
 		writeJSON(w, http.StatusOK, &uppyParamsResponse{
-			Method: http.MethodPost, URL: url, Fields: fields, Expires: int64(exp.Sub(d.Clock()).Round(1e9).Seconds()),
+			Method: http.MethodPost, URL: url, Fields: fields, Expires: d.secondsUntil(exp),
 		})
 	}
 }
@@ -118,12 +113,7 @@ func handleUppyCreate(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		caller, _, err := d.scope(r)
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
-		}
-		key, err := d.Keys.Upload(caller, q.Filename)
+		caller, key, err := d.newUploadKey(r, q.Filename)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
@@ -286,7 +276,7 @@ func handleUppySign(d *Deps) http.HandlerFunc {
 			return
 		}
 		d.audit(r, u.Caller, OpMultipartParts, u.Key, rules.MaxPartSize, exp)
-		writeJSON(w, http.StatusOK, &uppySignResponse{URL: url, Expires: int64(exp.Sub(d.Clock()).Round(1e9).Seconds())})
+		writeJSON(w, http.StatusOK, &uppySignResponse{URL: url, Expires: d.secondsUntil(exp)})
 	}
 }
 
@@ -301,6 +291,8 @@ type uppyCompletePart struct {
 	PartNumber *int64  `json:"PartNumber"`
 	ETag       *string `json:"ETag"`
 }
+
+func (p uppyCompletePart) numberAndETag() (*int64, *string) { return p.PartNumber, p.ETag }
 
 // uppyCompleteResponse is the answer of POST /s3/multipart/{uploadId}/complete.
 type uppyCompleteResponse struct {
@@ -321,13 +313,10 @@ func handleUppyComplete(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, &Error{Code: CodeInvalid, Message: "parts must be an array of {ETag, PartNumber} objects"})
 			return
 		}
-		parts := make([]completedPart, len(in))
-		for i, p := range in {
-			if p.PartNumber == nil || p.ETag == nil {
-				writeError(w, r, d.Logger, &Error{Code: CodeInvalid, Message: fmt.Sprintf("parts[%d] needs PartNumber and ETag", i)})
-				return
-			}
-			parts[i] = completedPart{number: *p.PartNumber, etag: *p.ETag}
+		parts, err := completedParts(in, "PartNumber and ETag")
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
 		}
 		slices.SortStableFunc(parts, func(a, b completedPart) int { return cmp.Compare(a.number, b.number) })
 		u, err := d.uppyUpload(r)
