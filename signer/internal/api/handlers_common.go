@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
 )
 
@@ -72,4 +74,18 @@ func completedParts[P interface{ numberAndETag() (*int64, *string) }](in []P, na
 		parts[i] = completedPart{number: *n, etag: *etag}
 	}
 	return parts, nil
+}
+
+// uploadedParts lists the parts uploaded so far (ListParts), in part number
+// order, for the list routes.
+func (d *Deps) uploadedParts(r *http.Request, u upload) ([]listedPart, error) {
+	parts, err := d.listParts(r, u)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]listedPart, len(parts))
+	for i, p := range parts {
+		out[i] = listedPart{PartNumber: aws.ToInt32(p.PartNumber), ETag: aws.ToString(p.ETag), Size: aws.ToInt64(p.Size)}
+	}
+	return out, nil
 }

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/s3presign/s3presign/signer/internal/rules"
 )
 
@@ -186,16 +184,12 @@ func handleMultipartList(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		parts, err := d.listParts(r, u)
+		parts, err := d.uploadedParts(r, u)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		resp := listResponse{Key: u.Key, Parts: make([]listedPart, len(parts))}
-		for i, p := range parts {
-			resp.Parts[i] = listedPart{PartNumber: aws.ToInt32(p.PartNumber), ETag: aws.ToString(p.ETag), Size: aws.ToInt64(p.Size)}
-		}
-		writeJSON(w, http.StatusOK, &resp)
+		writeJSON(w, http.StatusOK, &listResponse{Key: u.Key, Parts: parts})
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/s3presign/s3presign/signer/internal/creds"
 	"github.com/s3presign/s3presign/signer/internal/presign"
 )
 
@@ -54,12 +53,7 @@ type postPolicy struct {
 // rules as presigned URLs. The policy pins the exact key, the Content-Type
 // and the checksum when given, and allows 1..maxSize bytes.
 func (d *Deps) presignPost(r *http.Request, p postPolicy) (url string, fields map[string]string, expiresAt time.Time, err error) {
-	now := d.Clock()
-	c, err := d.Creds.Retrieve(r.Context(), now)
-	if err != nil {
-		return "", nil, time.Time{}, err
-	}
-	life, err := d.Rules.Lifetime(p.requested, now, creds.Expiry(c))
+	c, now, life, err := d.signingLifetime(r, p.requested)
 	if err != nil {
 		return "", nil, time.Time{}, err
 	}

@@ -180,14 +180,14 @@ func handleUppyList(d *Deps) http.HandlerFunc {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		parts, err := d.listParts(r, u)
+		parts, err := d.uploadedParts(r, u)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
 		}
 		out := make([]uppyPart, len(parts))
 		for i, p := range parts {
-			out[i] = uppyPart{PartNumber: aws.ToInt32(p.PartNumber), ETag: aws.ToString(p.ETag), Size: aws.ToInt64(p.Size)}
+			out[i] = uppyPart(p) // the same fields under Companion's names
 		}
 		writeJSON(w, http.StatusOK, out)
 	}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/s3presign/s3presign/signer/internal/creds"
 	"github.com/s3presign/s3presign/signer/internal/presign"
 	"github.com/s3presign/s3presign/signer/internal/rules"
@@ -15,12 +17,7 @@ import (
 // the lifetime used is clamped by the rules and the credentials' expiry. It
 // returns the URL and when it expires.
 func (d *Deps) sign(r *http.Request, req presign.Request, requested time.Duration) (string, time.Time, error) {
-	now := d.Clock()
-	c, err := d.Creds.Retrieve(r.Context(), now)
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	life, err := d.Rules.Lifetime(requested, now, creds.Expiry(c))
+	c, now, life, err := d.signingLifetime(r, requested)
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -32,6 +29,23 @@ func (d *Deps) sign(r *http.Request, req presign.Request, requested time.Duratio
 	}
 	// X-Amz-Date is now in whole seconds; the URL dies life after it.
 	return u, now.UTC().Truncate(time.Second).Add(life), nil
+}
+
+// signingLifetime returns the current credentials, the injected clock's
+// now and the lifetime to sign for: requested (0: default) clamped by the
+// rules and the credentials' expiry. Presigned URLs and POST policies both
+// use it.
+func (d *Deps) signingLifetime(r *http.Request, requested time.Duration) (aws.Credentials, time.Time, time.Duration, error) {
+	now := d.Clock()
+	c, err := d.Creds.Retrieve(r.Context(), now)
+	if err != nil {
+		return aws.Credentials{}, time.Time{}, 0, err
+	}
+	life, err := d.Rules.Lifetime(requested, now, creds.Expiry(c))
+	if err != nil {
+		return aws.Credentials{}, time.Time{}, 0, err
+	}
+	return c, now, life, nil
 }
 
 // scope returns the key prefix of the request's caller. A caller name the
