@@ -47,13 +47,11 @@ func handleCompatUpload(d *Deps) http.HandlerFunc {
 		fileName := single(q, "fileName", &probs)
 		ext := single(q, "extension", &probs)
 		mediaType := single(q, "mediaType", &probs)
-		caller, _, err := d.scope(r)
+		caller, key, err := d.compatKey(r, &probs, fileName, ext)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		key, err := d.Keys.Compat(caller, fileName, ext)
-		probs.add(err)
 		ct, err := d.Rules.CompatType(mediaType, ext)
 		probs.add(err)
 		if err := probs.err(); err != nil {
@@ -85,13 +83,11 @@ func handleCompatAccess(d *Deps) http.HandlerFunc {
 		q := r.URL.Query()
 		fileName := single(q, "fileName", &probs)
 		ext := single(q, "extension", &probs)
-		caller, _, err := d.scope(r)
+		caller, key, err := d.compatKey(r, &probs, fileName, ext)
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		key, err := d.Keys.Compat(caller, fileName, ext)
-		probs.add(err)
 		if ext != "" {
 			_, err = d.Rules.ExtensionType(ext)
 			probs.add(err)
@@ -114,6 +110,19 @@ func handleCompatAccess(d *Deps) http.HandlerFunc {
 		d.audit(r, caller, OpCompatDownload, key, 0, expiresAt)
 		writeJSON(w, http.StatusOK, &resp)
 	}
+}
+
+// compatKey returns the request's caller and the key the compat routes
+// build from fileName and extension. A caller that cannot be used is an
+// error; a name or extension the key grammar refuses is added to probs.
+func (d *Deps) compatKey(r *http.Request, probs *problems, fileName, ext string) (caller, key string, err error) {
+	caller, _, err = d.scope(r)
+	if err != nil {
+		return "", "", err
+	}
+	key, err = d.Keys.Compat(caller, fileName, ext)
+	probs.add(err)
+	return caller, key, nil
 }
 
 // single returns the only value of a query parameter ("" when absent) and
