@@ -12,6 +12,17 @@ import (
 
 // Steps the v1, multipart and Uppy handlers share.
 
+// handle adapts a handler that answers, or returns the error to answer
+// with, to an http.HandlerFunc: every route's errors are written by
+// writeError, in one place.
+func (d *Deps) handle(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeError(w, r, d.Logger, err)
+		}
+	}
+}
+
 // checkNameAndType checks a file name and content type as the upload routes
 // do and returns the canonical content type.
 func (d *Deps) checkNameAndType(probs *problems, nameField, name, contentType string) string {

@@ -41,7 +41,7 @@ type compatAccessResponse struct {
 // only (what an old client sends), or also If-None-Match: * when overwrites
 // are refused.
 func handleCompatUpload(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var probs problems
 		q := r.URL.Query()
 		fileName := single(q, "fileName", &probs)
@@ -49,14 +49,12 @@ func handleCompatUpload(d *Deps) http.HandlerFunc {
 		mediaType := single(q, "mediaType", &probs)
 		caller, key, err := d.compatKey(r, &probs, fileName, ext)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		ct, err := d.Rules.CompatType(mediaType, ext)
 		probs.add(err)
 		if err := probs.err(); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		req := presign.Request{Method: http.MethodPut, Key: key, Headers: []presign.Header{{Name: "content-type", Value: ct}}}
 		var resp compatUploadResponse
@@ -67,49 +65,46 @@ func handleCompatUpload(d *Deps) http.HandlerFunc {
 		var expiresAt time.Time
 		resp.URL, expiresAt, err = d.sign(r, req, 0)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		d.audit(r, caller, OpCompatUpload, key, rules.MaxPutSize, expiresAt)
 		writeJSON(w, http.StatusOK, &resp)
-	}
+		return nil
+	})
 }
 
 // handleCompatAccess: GET /signed-url-access?fileName=&extension= signs a GET
 // for the key the compat upload route wrote.
 func handleCompatAccess(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var probs problems
 		q := r.URL.Query()
 		fileName := single(q, "fileName", &probs)
 		ext := single(q, "extension", &probs)
 		caller, key, err := d.compatKey(r, &probs, fileName, ext)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if ext != "" {
 			_, err = d.Rules.ExtensionType(ext)
 			probs.add(err)
 		}
 		if err := probs.err(); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if err := d.checkScan(w, r, key); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		var resp compatAccessResponse
 		var expiresAt time.Time
 		resp.URL, expiresAt, err = d.sign(r, presign.Request{Method: http.MethodGet, Key: key}, 0)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		d.audit(r, caller, OpCompatDownload, key, 0, expiresAt)
 		writeJSON(w, http.StatusOK, &resp)
-	}
+		return nil
+	})
 }
 
 // compatKey returns the request's caller and the key the compat routes

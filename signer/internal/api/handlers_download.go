@@ -36,16 +36,14 @@ type downloadResponse struct {
 // With downloadName the URL carries response-content-disposition, so S3
 // answers with Content-Disposition: attachment and that file name.
 func handleDownload(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var q downloadRequest
 		if err := decodeObject(r, q.fields()); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		caller, scope, err := d.scope(r)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		var probs problems
 		probs.add(d.readable(q.Key, caller, scope))
@@ -55,12 +53,10 @@ func handleDownload(d *Deps) http.HandlerFunc {
 		requested, err := expiresIn(q.ExpiresIn)
 		probs.add(err)
 		if err := probs.err(); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if err := d.checkScan(w, r, q.Key); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		req := presign.Request{Method: http.MethodGet, Key: q.Key}
 		if q.DownloadName != "" {
@@ -69,12 +65,12 @@ func handleDownload(d *Deps) http.HandlerFunc {
 		var resp downloadResponse
 		resp.URL, resp.ExpiresAt, err = d.sign(r, req, requested)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		d.audit(r, caller, OpDownload, q.Key, 0, resp.ExpiresAt)
 		writeJSON(w, http.StatusOK, &resp)
-	}
+		return nil
+	})
 }
 
 // contentDisposition builds an attachment disposition for a file name that

@@ -16,11 +16,11 @@ func handleHealthz() http.HandlerFunc {
 // handleReadyz is readiness: credentials resolve and stay valid long enough
 // to issue useful URLs. Otherwise 503 "unavailable".
 func handleReadyz(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		if err := d.Creds.Ready(r.Context(), d.Clock()); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, statusResponse{Status: "ready"})
-	}
+		return nil
+	})
 }

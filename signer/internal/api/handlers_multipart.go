@@ -52,11 +52,10 @@ type multipartCreateResponse struct {
 
 // handleMultipartCreate starts a multipart upload under a new key.
 func handleMultipartCreate(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var q multipartCreateRequest
 		if err := decodeObject(r, q.fields()); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		var probs problems
 		ct := d.checkNameAndType(&probs, "fileName", q.FileName, q.ContentType)
@@ -66,25 +65,23 @@ func handleMultipartCreate(d *Deps) http.HandlerFunc {
 			probs.add(d.Multipart.CheckSize(*q.Size))
 		}
 		if err := probs.err(); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		caller, key, err := d.newUploadKey(r, q.FileName)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		u, token, err := d.startMultipart(r, caller, key, ct, *q.Size, d.Multipart.PartSize)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		d.audit(r, caller, OpMultipartCreate, key, u.Size, u.Expires)
 		writeJSON(w, http.StatusCreated, &multipartCreateResponse{
 			Key: key, UploadID: u.UploadID, PartSize: u.PartSize, PartCount: rules.PartCount(u.Size, u.PartSize),
 			Token: token, ExpiresAt: u.Expires,
 		})
-	}
+		return nil
+	})
 }
 
 // partsRequest is the body of POST /v1/multipart/{uploadId}/parts.
@@ -118,11 +115,10 @@ type partHeaders struct {
 
 // handleMultipartParts signs a batch of part URLs.
 func handleMultipartParts(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var q partsRequest
 		if err := decodeObject(r, q.fields()); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		var probs problems
 		var numbers []int64
@@ -134,25 +130,21 @@ func handleMultipartParts(d *Deps) http.HandlerFunc {
 		requested, err := expiresIn(q.ExpiresIn)
 		probs.add(err)
 		if err := probs.err(); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		u, err := d.v1Upload(r, q.Token)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if err := d.checkPartNumbers(u, numbers); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		resp := partsResponse{Parts: make([]signedPart, len(numbers))}
 		var total int64
 		for i, n := range numbers {
 			url, length, exp, err := d.signPart(r, u, n, requested)
 			if err != nil {
-				writeError(w, r, d.Logger, err)
-				return
+				return err
 			}
 			total += length
 			resp.Parts[i] = signedPart{PartNumber: n, URL: url, Headers: partHeaders{ContentLength: strconv.FormatInt(length, 10)}}
@@ -160,7 +152,8 @@ func handleMultipartParts(d *Deps) http.HandlerFunc {
 		}
 		d.audit(r, u.Caller, OpMultipartParts, u.Key, total, resp.ExpiresAt)
 		writeJSON(w, http.StatusOK, &resp)
-	}
+		return nil
+	})
 }
 
 // listResponse is the answer of GET /v1/multipart/{uploadId}/parts.
@@ -178,19 +171,18 @@ type listedPart struct {
 
 // handleMultipartList lists the parts uploaded so far, to resume.
 func handleMultipartList(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		u, err := d.v1QueryUpload(r)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		parts, err := d.uploadedParts(r, u)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, &listResponse{Key: u.Key, Parts: parts})
-	}
+		return nil
+	})
 }
 
 // completeRequest is the body of POST /v1/multipart/{uploadId}/complete.
@@ -218,57 +210,50 @@ type completeResponse struct {
 
 // handleMultipartComplete completes the upload with every part's ETag.
 func handleMultipartComplete(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var q completeRequest
 		if err := decodeObject(r, q.fields()); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		var in []v1Part
 		if len(q.Parts) == 0 {
-			writeError(w, r, d.Logger, &Error{Code: CodeInvalid, Message: "parts is required"})
-			return
+			return &Error{Code: CodeInvalid, Message: "parts is required"}
 		}
 		if err := decodeStrict(q.Parts, &in); err != nil {
-			writeError(w, r, d.Logger, &Error{Code: CodeInvalid, Message: `parts must be an array of {"partNumber": n, "etag": "..."} objects`})
-			return
+			return &Error{Code: CodeInvalid, Message: `parts must be an array of {"partNumber": n, "etag": "..."} objects`}
 		}
 		parts, err := completedParts(in, "partNumber and etag")
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		u, err := d.v1Upload(r, q.Token)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if err := d.checkCompletion(u, parts); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if err := d.completeMultipart(w, r, u, parts); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, &completeResponse{Key: u.Key})
-	}
+		return nil
+	})
 }
 
 // handleMultipartAbort aborts the upload; S3 deletes its parts.
 func handleMultipartAbort(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		u, err := d.v1QueryUpload(r)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if err := d.abortMultipart(r, u); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
-	}
+		return nil
+	})
 }
 
 // decodeStrict decodes data into v, refusing unknown object members and

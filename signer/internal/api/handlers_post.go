@@ -25,7 +25,7 @@ type postUploadResponse struct {
 // single-upload limit. Unlike the PUT, S3 cannot refuse to replace an
 // object on a form upload; the key is new and random, and the policy dies
 // at expiresAt.
-func (d *Deps) uploadPost(w http.ResponseWriter, r *http.Request, caller, key, ct string, q uploadRequest, requested time.Duration) {
+func (d *Deps) uploadPost(w http.ResponseWriter, r *http.Request, caller, key, ct string, q uploadRequest, requested time.Duration) error {
 	p := postPolicy{key: key, contentType: ct, maxSize: d.Rules.Limits().MaxSize, sha256: q.SHA256, requested: requested}
 	if q.Size != nil {
 		p.maxSize = *q.Size
@@ -34,11 +34,11 @@ func (d *Deps) uploadPost(w http.ResponseWriter, r *http.Request, caller, key, c
 	var err error
 	resp.URL, resp.Fields, resp.ExpiresAt, err = d.presignPost(r, p)
 	if err != nil {
-		writeError(w, r, d.Logger, err)
-		return
+		return err
 	}
 	d.audit(r, caller, OpUploadPost, key, p.maxSize, resp.ExpiresAt)
 	writeJSON(w, http.StatusCreated, &resp)
+	return nil
 }
 
 // postPolicy describes one presigned POST.

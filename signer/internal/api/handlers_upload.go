@@ -55,11 +55,10 @@ type uploadHeaders struct {
 // can never replace an object), plus Content-Length when size is given and
 // x-amz-checksum-sha256 when sha256 is given.
 func handleUpload(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var q uploadRequest
 		if err := decodeObject(r, q.fields()); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		var probs problems
 		ct := d.checkNameAndType(&probs, "fileName", q.FileName, q.ContentType)
@@ -75,17 +74,14 @@ func handleUpload(d *Deps) http.HandlerFunc {
 		requested, err := expiresIn(q.ExpiresIn)
 		probs.add(err)
 		if err := probs.err(); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		caller, key, err := d.newUploadKey(r, q.FileName)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if q.Method == http.MethodPost {
-			d.uploadPost(w, r, caller, key, ct, q, requested)
-			return
+			return d.uploadPost(w, r, caller, key, ct, q, requested)
 		}
 
 		resp := uploadResponse{Key: key, Method: http.MethodPut}
@@ -103,8 +99,7 @@ func handleUpload(d *Deps) http.HandlerFunc {
 		}
 		resp.URL, resp.ExpiresAt, err = d.sign(r, presign.Request{Method: http.MethodPut, Key: key, Headers: hdrs}, requested)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		sizeLimit := rules.MaxPutSize // what S3 lets an unsized PUT write
 		if q.Size != nil {
@@ -112,7 +107,8 @@ func handleUpload(d *Deps) http.HandlerFunc {
 		}
 		d.audit(r, caller, OpUpload, key, sizeLimit, resp.ExpiresAt)
 		writeJSON(w, http.StatusCreated, &resp)
-	}
+		return nil
+	})
 }
 
 // checkSHA256 accepts the standard base64 form of a 32-byte digest, as S3

@@ -52,31 +52,29 @@ type uppyParamsResponse struct {
 // The POST policy allows 1 byte to the single-upload limit. Metadata is
 // accepted and not stored.
 func handleUppyParams(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var probs problems
 		q := r.URL.Query()
 		name := single(q, "filename", &probs)
 		ct := d.checkNameAndType(&probs, "filename", name, single(q, "type", &probs))
 		if err := probs.err(); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		caller, key, err := d.newUploadKey(r, name)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		max := d.Rules.Limits().MaxSize
 		url, fields, exp, err := d.presignPost(r, postPolicy{key: key, contentType: ct, maxSize: max})
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		d.audit(r, caller, OpUploadPost, key, max, exp)
 		writeJSON(w, http.StatusOK, &uppyParamsResponse{
 			Method: http.MethodPost, URL: url, Fields: fields, Expires: d.secondsUntil(exp),
 		})
-	}
+		return nil
+	})
 }
 
 // uppyCreateRequest is the body of POST /s3/multipart.
@@ -98,11 +96,10 @@ type uppyCreateResponse struct {
 
 // handleUppyCreate starts a multipart upload under a new key.
 func handleUppyCreate(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var q uppyCreateRequest
 		if err := decodeObject(r, q.fields()); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		var probs problems
 		ct := d.checkNameAndType(&probs, "filename", q.Filename, q.Type)
@@ -110,22 +107,20 @@ func handleUppyCreate(d *Deps) http.HandlerFunc {
 			probs.add(&Error{Code: CodeInvalid, Message: "metadata must be an object"})
 		}
 		if err := probs.err(); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		caller, key, err := d.newUploadKey(r, q.Filename)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		u, token, err := d.startMultipart(r, caller, key, ct, 0, 0)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		d.audit(r, caller, OpMultipartCreate, key, d.Multipart.MaxSize, u.Expires)
 		writeJSON(w, http.StatusOK, &uppyCreateResponse{Key: key, UploadID: uppyHandle(u.UploadID, token)})
-	}
+		return nil
+	})
 }
 
 // uppyHandle joins an S3 upload id and its token into the uploadId Uppy
@@ -174,23 +169,22 @@ type uppyPart struct {
 
 // handleUppyList: GET /s3/multipart/{uploadId}?key= lists uploaded parts.
 func handleUppyList(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		u, err := d.uppyUpload(r)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		parts, err := d.uploadedParts(r, u)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		out := make([]uppyPart, len(parts))
 		for i, p := range parts {
 			out[i] = uppyPart(p) // the same fields under Companion's names
 		}
 		writeJSON(w, http.StatusOK, out)
-	}
+		return nil
+	})
 }
 
 // uppyBatchResponse is the answer of GET /s3/multipart/{uploadId}/batch.
@@ -200,11 +194,10 @@ type uppyBatchResponse struct {
 
 // handleUppyBatch: GET /s3/multipart/{uploadId}/batch?key=&partNumbers=1,2,3.
 func handleUppyBatch(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		u, err := d.uppyUpload(r)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		var probs problems
 		list := single(r.URL.Query(), "partNumbers", &probs)
@@ -224,12 +217,10 @@ func handleUppyBatch(d *Deps) http.HandlerFunc {
 			numbers = append(numbers, n)
 		}
 		if err := probs.err(); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if err := d.checkPartNumbers(u, numbers); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		resp := uppyBatchResponse{PresignedURLs: make(map[string]string, len(numbers))}
 		var exp time.Time
@@ -237,14 +228,14 @@ func handleUppyBatch(d *Deps) http.HandlerFunc {
 			var url string
 			url, _, exp, err = d.signPart(r, u, n, 0)
 			if err != nil {
-				writeError(w, r, d.Logger, err)
-				return
+				return err
 			}
 			resp.PresignedURLs[strconv.FormatInt(n, 10)] = url
 		}
 		d.audit(r, u.Caller, OpMultipartParts, u.Key, int64(len(numbers))*rules.MaxPartSize, exp)
 		writeJSON(w, http.StatusOK, &resp)
-	}
+		return nil
+	})
 }
 
 // uppySignResponse is the answer of GET /s3/multipart/{uploadId}/{partNumber}.
@@ -255,29 +246,26 @@ type uppySignResponse struct {
 
 // handleUppySign: GET /s3/multipart/{uploadId}/{partNumber}?key= signs one part.
 func handleUppySign(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		u, err := d.uppyUpload(r)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		n, perr := strconv.ParseInt(r.PathValue("partNumber"), 10, 64)
 		if perr != nil {
-			writeError(w, r, d.Logger, &Error{Code: CodeInvalid, Message: "the part number must be a number between 1 and 10000"})
-			return
+			return &Error{Code: CodeInvalid, Message: "the part number must be a number between 1 and 10000"}
 		}
 		if err := checkPartNumber(n, d.partLimit(u)); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		url, _, exp, err := d.signPart(r, u, n, 0)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		d.audit(r, u.Caller, OpMultipartParts, u.Key, rules.MaxPartSize, exp)
 		writeJSON(w, http.StatusOK, &uppySignResponse{URL: url, Expires: d.secondsUntil(exp)})
-	}
+		return nil
+	})
 }
 
 // uppyCompleteRequest is the body of POST /s3/multipart/{uploadId}/complete.
@@ -302,42 +290,36 @@ type uppyCompleteResponse struct {
 
 // handleUppyComplete: POST /s3/multipart/{uploadId}/complete?key=.
 func handleUppyComplete(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var q uppyCompleteRequest
 		if err := decodeObject(r, []field{{"parts", &q.Parts}}); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		var in []uppyCompletePart
 		if len(q.Parts) == 0 || json.Unmarshal(q.Parts, &in) != nil {
-			writeError(w, r, d.Logger, &Error{Code: CodeInvalid, Message: "parts must be an array of {ETag, PartNumber} objects"})
-			return
+			return &Error{Code: CodeInvalid, Message: "parts must be an array of {ETag, PartNumber} objects"}
 		}
 		parts, err := completedParts(in, "PartNumber and ETag")
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		slices.SortStableFunc(parts, func(a, b completedPart) int { return cmp.Compare(a.number, b.number) })
 		u, err := d.uppyUpload(r)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if err := d.checkCompletion(u, parts); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if err := d.checkUndeclaredTotal(r, u, parts); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if err := d.completeMultipart(w, r, u, parts); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, &uppyCompleteResponse{Location: d.Presigner.ObjectURL(u.Key), Key: u.Key})
-	}
+		return nil
+	})
 }
 
 // checkUndeclaredTotal adds up the sizes of the listed parts (ListParts)
@@ -367,16 +349,15 @@ func (d *Deps) checkUndeclaredTotal(r *http.Request, u upload, parts []completed
 
 // handleUppyAbort: DELETE /s3/multipart/{uploadId}?key= answers {}.
 func handleUppyAbort(d *Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		u, err := d.uppyUpload(r)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if err := d.abortMultipart(r, u); err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, struct{}{})
-	}
+		return nil
+	})
 }
