@@ -22,12 +22,18 @@ import (
 	"github.com/s3presign/s3presign/signer/config"
 )
 
-// Static test credentials: AWS's documented example keys. The signer signs
-// with them; nothing ever uses the URLs.
-const (
-	testAccessKeyID     = "AKIAIOSFODNN7EXAMPLE"
-	testSecretAccessKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-)
+// Static signing credentials for the signer under load, random per process:
+// the signer only signs with them and nothing ever uses the URLs, so no
+// key-like constant needs to live in the repository.
+var testAccessKeyID, testSecretAccessKey = randomCredentials()
+
+// randomCredentials returns an access key id and secret of the usual shapes
+// (20 upper-case characters, 40 characters), with a prefix that no AWS key has.
+func randomCredentials() (id, secret string) {
+	b := make([]byte, 40)
+	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
+	return "LOADTEST" + strings.ToUpper(hex.EncodeToString(b[:6])), base64.RawURLEncoding.EncodeToString(b[10:40])
+}
 
 // Auth modes the harness runs the signer in.
 const (
