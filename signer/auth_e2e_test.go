@@ -70,36 +70,6 @@ func apiKeyEnv(t *testing.T, env map[string]string, callers ...string) map[strin
 	return keys
 }
 
-// send makes one request with extra headers (name, value pairs) and returns
-// the response (body read) and the body.
-func send(t *testing.T, method, url, body string, hdr ...string) (*http.Response, []byte) {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Add(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
-}
-
 // setAll sets every pair of kv on env.
 func setAll(env, kv map[string]string) {
 	for k, v := range kv {

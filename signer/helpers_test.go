@@ -134,6 +134,14 @@ func startSigner(t *testing.T, env map[string]string, deps runDeps) *signerProc 
 // call sends a request to the signer and returns status and body.
 func call(t *testing.T, method, url, body string) (int, []byte) {
 	t.Helper()
+	resp, b := send(t, method, url, body)
+	return resp.StatusCode, b
+}
+
+// send makes one request with extra headers (name, value pairs) and returns
+// the response (body read) and the body.
+func send(t *testing.T, method, url, body string, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -145,6 +153,9 @@ func call(t *testing.T, method, url, body string) (int, []byte) {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
@@ -154,7 +165,7 @@ func call(t *testing.T, method, url, body string) (int, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, b
+	return resp, b
 }
 
 // tryCall is call for other goroutines: it reports failures instead of
