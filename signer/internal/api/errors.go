@@ -7,21 +7,24 @@ import (
 	"strings"
 
 	"github.com/s3presign/s3presign/signer/internal/auth"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
-// Stable error codes of the API. Clients may rely on them; messages may change.
+// Stable error codes of the API (defined once, in apierr). Clients may rely
+// on them; messages may change.
 const (
-	CodeInvalid          = "invalid_request"
-	CodeUnauthorized     = "unauthorized"
-	CodeForbidden        = "forbidden"
-	CodeNotFound         = "not_found"
-	CodeMethodNotAllowed = "method_not_allowed"
-	CodeConflict         = "conflict"
-	CodeTooLarge         = "too_large"
-	CodeMediaType        = "unsupported_media_type"
-	CodeRateLimited      = "rate_limited"
-	CodeInternal         = "internal"
-	CodeUnavailable      = "unavailable"
+	CodeInvalid          = apierr.Invalid
+	CodeUnauthorized     = apierr.Unauthorized
+	CodeForbidden        = apierr.Forbidden
+	CodeNotFound         = apierr.NotFound
+	CodeMethodNotAllowed = apierr.MethodNotAllowed
+	CodeConflict         = apierr.Conflict
+	CodeTooLarge         = apierr.TooLarge
+	CodeMediaType        = apierr.MediaType
+	CodeRateLimited      = apierr.RateLimited
+	CodeInternal         = apierr.Internal
+	CodeUnavailable      = apierr.Unavailable
 )
 
 // Status maps an error code to its HTTP status: the one place that does.
@@ -56,16 +59,7 @@ func Status(code string) int {
 // Error is an API error: a stable code and a message meant for the client.
 // Errors from other packages take part when they have an ErrorCode() string
 // method.
-type Error struct {
-	Code    string
-	Message string
-}
-
-// Error returns the message.
-func (e *Error) Error() string { return e.Message }
-
-// ErrorCode returns the code.
-func (e *Error) ErrorCode() string { return e.Code }
+type Error = apierr.Error
 
 // coder is implemented by every error that carries an API code.
 type coder interface{ ErrorCode() string }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // Kind classifies a refusal. Its values are the API's error codes, so the
@@ -16,15 +18,15 @@ type Kind string
 // The kinds of refusal.
 const (
 	// KindUnauthorized: no credentials, or credentials that are not valid.
-	KindUnauthorized Kind = "unauthorized"
+	KindUnauthorized Kind = apierr.Unauthorized
 	// KindForbidden: valid credentials whose identity cannot use the signer
 	// (e.g. a subject that is not a safe caller name).
-	KindForbidden Kind = "forbidden"
+	KindForbidden Kind = apierr.Forbidden
 	// KindRateLimited: the caller's or client IP's bucket is empty.
-	KindRateLimited Kind = "rate_limited"
+	KindRateLimited Kind = apierr.RateLimited
 	// KindUnavailable: the credentials cannot be checked now, e.g. the token's
 	// key is unknown and the issuer's JWKS cannot be fetched.
-	KindUnavailable Kind = "unavailable"
+	KindUnavailable Kind = apierr.Unavailable
 )
 
 // Error is a classified refusal. Message is safe to show the client; Err is

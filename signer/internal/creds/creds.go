@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 const (
@@ -30,7 +32,7 @@ const (
 )
 
 // CodeUnavailable is the API error code of every error from this package.
-const CodeUnavailable = "unavailable"
+const CodeUnavailable = apierr.Unavailable
 
 // Error is a credentials failure; its message is safe to show clients.
 type Error struct {

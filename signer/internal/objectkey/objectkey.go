@@ -45,6 +45,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // Limits of the key grammar.
@@ -63,25 +65,16 @@ const (
 
 // Error codes returned by this package (a subset of the API's codes).
 const (
-	CodeInvalid   = "invalid_request"
-	CodeForbidden = "forbidden"
+	CodeInvalid   = apierr.Invalid
+	CodeForbidden = apierr.Forbidden
 )
 
 // Error is a refusal with a stable API error code and a message meant for the
 // client.
-type Error struct {
-	Code    string
-	Message string
-}
-
-// Error returns the message.
-func (e *Error) Error() string { return e.Message }
-
-// ErrorCode returns the stable API error code.
-func (e *Error) ErrorCode() string { return e.Code }
+type Error = apierr.Error
 
 func invalid(format string, args ...any) error {
-	return &Error{Code: CodeInvalid, Message: fmt.Sprintf(format, args...)}
+	return apierr.New(CodeInvalid, format, args...)
 }
 
 // CheckName applies the file-name rule (see the package doc). what names the

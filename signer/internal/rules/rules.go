@@ -12,31 +12,24 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // Error codes returned by this package (a subset of the API's codes).
 const (
-	CodeInvalid     = "invalid_request"
-	CodeMediaType   = "unsupported_media_type"
-	CodeTooLarge    = "too_large"
-	CodeUnavailable = "unavailable"
+	CodeInvalid     = apierr.Invalid
+	CodeMediaType   = apierr.MediaType
+	CodeTooLarge    = apierr.TooLarge
+	CodeUnavailable = apierr.Unavailable
 )
 
 // Error is a refusal with a stable API error code and a message meant for the
 // client.
-type Error struct {
-	Code    string
-	Message string
-}
-
-// Error returns the message.
-func (e *Error) Error() string { return e.Message }
-
-// ErrorCode returns the stable API error code.
-func (e *Error) ErrorCode() string { return e.Code }
+type Error = apierr.Error
 
 func refuse(code, format string, args ...any) error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return apierr.New(code, format, args...)
 }
 
 // Hard limits that no configuration can raise.

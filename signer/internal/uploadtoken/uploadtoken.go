@@ -31,6 +31,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // MinKeyBytes is the shortest secret New accepts.
@@ -50,22 +52,14 @@ var enc = base64.RawURLEncoding.Strict()
 
 // Error codes of Verify's errors (a subset of the API's codes).
 const (
-	CodeInvalid   = "invalid_request"
-	CodeForbidden = "forbidden"
+	CodeInvalid   = apierr.Invalid
+	CodeForbidden = apierr.Forbidden
 )
 
-// Error is a refused token. Its message is safe to show the client.
-type Error struct {
-	Code    string
-	Message string
-}
-
-// Error returns the message.
-func (e *Error) Error() string { return e.Message }
-
-// ErrorCode returns the API error code: invalid_request for a token that
-// is not one at all, forbidden for one that does not match or has expired.
-func (e *Error) ErrorCode() string { return e.Code }
+// Error is a refused token; its message is safe to show the client. Its code
+// is invalid_request for a token that is not one at all, forbidden for one
+// that does not match or has expired.
+type Error = apierr.Error
 
 var (
 	errMalformed = &Error{Code: CodeInvalid, Message: "token is malformed"}
