@@ -96,50 +96,75 @@ func checkKey(key string) error {
 	return nil
 }
 
+// presign builds the URL in the SigV4 steps, each a function named for it:
+// the signed headers, the canonical query, the canonical request (whose path
+// and query are also the URL's), the string to sign, the signature, and the
+// URL. All working memory is s, so the URL string is the one allocation.
 func (p *Presigner) presign(s *scratch, k *signingKey, date *[16]byte, exp int64, r *Request) (string, error) {
-	// Signed headers, sorted by name; host is index -1.
-	name := func(i int) string {
-		if i < 0 {
-			return "host"
-		}
-		return r.Headers[i].Name
+	if err := s.sortSignedHeaders(r); err != nil {
+		return "", err
 	}
+	if err := s.sortQuery(r); err != nil {
+		return "", err
+	}
+	cr := p.canonicalRequest(s, k, date, exp, r)
+	s.stringToSign(k, date)
+	var sigHex [2 * sha256.Size]byte
+	s.signature(k, &sigHex)
+	return p.url(s, cr, &sigHex), nil
+}
+
+// headerName is the name of signed header i of r; -1 is host.
+func headerName(r *Request, i int) string {
+	if i < 0 {
+		return "host"
+	}
+	return r.Headers[i].Name
+}
+
+// sortSignedHeaders checks r's headers and leaves in s.hs their indexes (with
+// host as -1) sorted by name, as the canonical request lists them.
+func (s *scratch) sortSignedHeaders(r *Request) error {
 	hs := append(s.hs[:0], -1)
 	for i := range r.Headers {
 		h := &r.Headers[i]
 		switch {
 		case !validHeaderName(h.Name):
-			return "", fmt.Errorf("%w: header name %q is not a lower-case token (a-z 0-9 - _ .)", ErrInvalidRequest, h.Name)
+			return fmt.Errorf("%w: header name %q is not a lower-case token (a-z 0-9 - _ .)", ErrInvalidRequest, h.Name)
 		case forbiddenHeader(h.Name):
-			return "", fmt.Errorf("%w: header %q cannot be a signed header of a presigned URL", ErrInvalidRequest, h.Name)
+			return fmt.Errorf("%w: header %q cannot be a signed header of a presigned URL", ErrInvalidRequest, h.Name)
 		case hasCTL(h.Value):
-			return "", fmt.Errorf("%w: header %q value has control characters", ErrInvalidRequest, h.Name)
+			return fmt.Errorf("%w: header %q value has control characters", ErrInvalidRequest, h.Name)
 		}
 		hs = append(hs, i)
 	}
+	// Insertion sort: a handful of headers, and no allocation.
 	for i := 1; i < len(hs); i++ {
-		for j := i; j > 0 && name(hs[j]) < name(hs[j-1]); j-- {
+		for j := i; j > 0 && headerName(r, hs[j]) < headerName(r, hs[j-1]); j-- {
 			hs[j], hs[j-1] = hs[j-1], hs[j]
 		}
 	}
 	for i := 1; i < len(hs); i++ {
-		if name(hs[i]) == name(hs[i-1]) {
-			return "", fmt.Errorf("%w: header %q given twice", ErrInvalidRequest, name(hs[i]))
+		if headerName(r, hs[i]) == headerName(r, hs[i-1]) {
+			return fmt.Errorf("%w: header %q given twice", ErrInvalidRequest, headerName(r, hs[i]))
 		}
 	}
 	s.hs = hs
+	return nil
+}
 
-	// Caller query parameters, escaped, then sorted by escaped name and value
-	// as SigV4 requires ("the sorting occurs after encoding"). None starts
-	// with X-Amz-, so each sorts wholly before or after the block of X-Amz-*
-	// authentication parameters, which is already in order.
+// sortQuery escapes the caller's query parameters into s.enc and leaves their
+// spans in s.qs sorted by escaped name and value, as SigV4 requires ("the
+// sorting occurs after encoding"). None starts with X-Amz-, so each sorts
+// wholly before or after the block of X-Amz-* authentication parameters.
+func (s *scratch) sortQuery(r *Request) error {
 	enc, qs := s.enc[:0], s.qs[:0]
 	for _, q := range r.Query {
 		if q.Name == "" {
-			return "", fmt.Errorf("%w: query parameter with empty name", ErrInvalidRequest)
+			return fmt.Errorf("%w: query parameter with empty name", ErrInvalidRequest)
 		}
 		if hasPrefixFold(q.Name, "x-amz-") {
-			return "", fmt.Errorf("%w: query parameter %q: x-amz-* values must be signed headers", ErrInvalidRequest, q.Name)
+			return fmt.Errorf("%w: query parameter %q: x-amz-* values must be signed headers", ErrInvalidRequest, q.Name)
 		}
 		k0 := len(enc)
 		enc = appendQueryEscape(enc, q.Name)
@@ -154,38 +179,68 @@ func (p *Presigner) presign(s *scratch, k *signingKey, date *[16]byte, exp int64
 	}
 	for i := 1; i < len(qs); i++ {
 		if bytes.Equal(enc[qs[i].k0:qs[i].k1], enc[qs[i-1].k0:qs[i-1].k1]) {
-			return "", fmt.Errorf("%w: query parameter %q given twice", ErrInvalidRequest, enc[qs[i].k0:qs[i].k1])
+			return fmt.Errorf("%w: query parameter %q given twice", ErrInvalidRequest, enc[qs[i].k0:qs[i].k1])
 		}
 	}
 	s.enc, s.qs = enc, qs
-	// before is the number of caller parameters that sort before X-Amz-*.
-	before := 0
-	for before < len(qs) && string(enc[qs[before].k0:qs[before].k1]) < "X-Amz-" {
-		before++
-	}
-	appendParams := func(buf []byte, qs []qspan, first bool) []byte {
-		for _, q := range qs {
-			if !first {
-				buf = append(buf, '&')
-			}
-			first = false
-			buf = append(buf, enc[q.k0:q.k1]...)
-			buf = append(buf, '=')
-			buf = append(buf, enc[q.v0:q.v1]...)
-		}
-		return buf
-	}
+	return nil
+}
 
-	// Canonical request. Its path and query are also the URL's.
+// queryBeforeAuth is the number of sorted caller parameters that sort before
+// the X-Amz-* authentication parameters.
+func (s *scratch) queryBeforeAuth() int {
+	n := 0
+	for n < len(s.qs) && string(s.enc[s.qs[n].k0:s.qs[n].k1]) < "X-Amz-" {
+		n++
+	}
+	return n
+}
+
+// appendQueryParams appends the parameters qs as name=value pairs joined by
+// '&', with a leading '&' unless first.
+func (s *scratch) appendQueryParams(buf []byte, qs []qspan, first bool) []byte {
+	for _, q := range qs {
+		if !first {
+			buf = append(buf, '&')
+		}
+		first = false
+		buf = append(buf, s.enc[q.k0:q.k1]...)
+		buf = append(buf, '=')
+		buf = append(buf, s.enc[q.v0:q.v1]...)
+	}
+	return buf
+}
+
+// appendSignedHeaderList appends the sorted signed header names joined by sep.
+func (s *scratch) appendSignedHeaderList(buf []byte, r *Request, sep string) []byte {
+	for j, i := range s.hs {
+		if j > 0 {
+			buf = append(buf, sep...)
+		}
+		buf = append(buf, headerName(r, i)...)
+	}
+	return buf
+}
+
+// canonicalSpans locates the URL's path and query inside the canonical
+// request, so the URL reuses those bytes.
+type canonicalSpans struct{ pathStart, pathEnd, queryStart, queryEnd int }
+
+// canonicalRequest writes the canonical request into s.buf and returns where
+// its path and query are. Header names are unreserved characters, so in the
+// X-Amz-SignedHeaders query value only ';' needs escaping.
+func (p *Presigner) canonicalRequest(s *scratch, k *signingKey, date *[16]byte, exp int64, r *Request) canonicalSpans {
+	var cs canonicalSpans
+	before := s.queryBeforeAuth()
 	buf := append(s.buf[:0], r.Method...)
 	buf = append(buf, '\n')
-	pathStart := len(buf)
+	cs.pathStart = len(buf)
 	buf = append(buf, p.pathPrefix...)
 	buf = appendPathEscape(buf, r.Key)
-	pathEnd := len(buf)
+	cs.pathEnd = len(buf)
 	buf = append(buf, '\n')
-	queryStart := len(buf)
-	buf = appendParams(buf, qs[:before], true)
+	cs.queryStart = len(buf)
+	buf = s.appendQueryParams(buf, s.qs[:before], true)
 	if before > 0 {
 		buf = append(buf, '&')
 	}
@@ -194,19 +249,13 @@ func (p *Presigner) presign(s *scratch, k *signingKey, date *[16]byte, exp int64
 	buf = append(buf, "&X-Amz-Expires="...)
 	buf = strconv.AppendInt(buf, exp, 10)
 	buf = append(buf, k.tokenParam...) // &X-Amz-Security-Token=..., or nothing
-	// Header names are unreserved characters, so only ';' needs escaping.
 	buf = append(buf, "&X-Amz-SignedHeaders="...)
-	for j, i := range hs {
-		if j > 0 {
-			buf = append(buf, "%3B"...)
-		}
-		buf = append(buf, name(i)...)
-	}
-	buf = appendParams(buf, qs[before:], false)
-	queryEnd := len(buf)
+	buf = s.appendSignedHeaderList(buf, r, "%3B")
+	buf = s.appendQueryParams(buf, s.qs[before:], false)
+	cs.queryEnd = len(buf)
 	buf = append(buf, '\n')
-	for _, i := range hs {
-		buf = append(buf, name(i)...)
+	for _, i := range s.hs {
+		buf = append(buf, headerName(r, i)...)
 		buf = append(buf, ':')
 		if i < 0 {
 			buf = append(buf, p.host...)
@@ -216,43 +265,49 @@ func (p *Presigner) presign(s *scratch, k *signingKey, date *[16]byte, exp int64
 		buf = append(buf, '\n')
 	}
 	buf = append(buf, '\n')
-	for j, i := range hs {
-		if j > 0 {
-			buf = append(buf, ';')
-		}
-		buf = append(buf, name(i)...)
-	}
+	buf = s.appendSignedHeaderList(buf, r, ";")
 	buf = append(buf, '\n')
 	buf = append(buf, unsignedPayload...)
 	s.buf = buf
+	return cs
+}
+
+// stringToSign writes the string to sign for the canonical request in s.buf
+// into s.sts: the algorithm, the date, the scope and the request's hash.
+func (s *scratch) stringToSign(k *signingKey, date *[16]byte) {
 	h := s.h
 	h.Reset()
-	h.Write(buf)
-	crHash := &s.sum
-	h.Sum(crHash[:0])
+	h.Write(s.buf)
+	h.Sum(s.sum[:0])
 
 	sts := append(s.sts[:0], algorithm+"\n"...)
 	sts = append(sts, date[:]...)
 	sts = append(sts, '\n')
 	sts = append(sts, k.scope...)
 	sts = append(sts, '\n')
-	sts = hex.AppendEncode(sts, crHash[:])
+	sts = hex.AppendEncode(sts, s.sum[:])
 	s.sts = sts
-	sig := &s.sum
-	k.hmac(h, sts, sig)
-	var sigHex [2 * sha256.Size]byte
-	hex.Encode(sigHex[:], sig[:])
+}
 
+// signature writes the hex HMAC of s.sts under the day's signing key.
+func (s *scratch) signature(k *signingKey, sigHex *[2 * sha256.Size]byte) {
+	k.hmac(s.h, s.sts, &s.sum)
+	hex.Encode(sigHex[:], s.sum[:])
+}
+
+// url joins the origin, the canonical path and query, and the signature: the
+// one allocation of a presign.
+func (p *Presigner) url(s *scratch, cs canonicalSpans, sigHex *[2 * sha256.Size]byte) string {
 	const sigParam = "&X-Amz-Signature="
 	var b strings.Builder
-	b.Grow(len(p.origin) + (pathEnd - pathStart) + 1 + (queryEnd - queryStart) + len(sigParam) + len(sigHex))
+	b.Grow(len(p.origin) + (cs.pathEnd - cs.pathStart) + 1 + (cs.queryEnd - cs.queryStart) + len(sigParam) + len(sigHex))
 	b.WriteString(p.origin)
-	b.Write(buf[pathStart:pathEnd])
+	b.Write(s.buf[cs.pathStart:cs.pathEnd])
 	b.WriteByte('?')
-	b.Write(buf[queryStart:queryEnd])
+	b.Write(s.buf[cs.queryStart:cs.queryEnd])
 	b.WriteString(sigParam)
 	b.Write(sigHex[:])
-	return b.String(), nil
+	return b.String()
 }
 
 // qless orders query parameters by escaped name, then escaped value.
