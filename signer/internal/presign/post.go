@@ -55,25 +55,8 @@ const (
 // when given, the SHA-256 checksum; it expires at now+in.Expires (ISO 8601
 // with milliseconds, UTC).
 func (p *Presigner) PresignPost(creds aws.Credentials, now time.Time, in PostInput) (url string, fields map[string]string, err error) {
-	if err := checkCreds(creds); err != nil {
+	if err := checkPostInput(creds, &in); err != nil {
 		return "", nil, err
-	}
-	if !utf8.ValidString(creds.SessionToken) {
-		return "", nil, fmt.Errorf("%w: session token is not valid UTF-8", ErrInvalidCredentials)
-	}
-	if err := checkKey(in.Key); err != nil {
-		return "", nil, err
-	}
-	if in.ContentType == "" || hasCTL(in.ContentType) || !isASCII(in.ContentType) {
-		return "", nil, fmt.Errorf("%w: content type %q must be non-empty printable ASCII", ErrInvalidRequest, in.ContentType)
-	}
-	if in.MaxSize < 1 || in.MaxSize > MaxPostSize || in.MinSize < 0 || in.MinSize > in.MaxSize {
-		return "", nil, fmt.Errorf("%w: size range %d..%d must satisfy 0 <= min <= max, 1 <= max <= %d", ErrInvalidRequest, in.MinSize, in.MaxSize, int64(MaxPostSize))
-	}
-	if in.ChecksumSHA256 != "" {
-		if sum, err := base64.StdEncoding.DecodeString(in.ChecksumSHA256); err != nil || len(sum) != sha256.Size {
-			return "", nil, fmt.Errorf("%w: checksum %q is not a base64 SHA-256 digest", ErrInvalidRequest, in.ChecksumSHA256)
-		}
 	}
 	exp, err := checkExpires(in.Expires)
 	if err != nil {
@@ -85,12 +68,44 @@ func (p *Presigner) PresignPost(creds aws.Credentials, now time.Time, in PostInp
 	}
 	k := p.signingKey(creds, [8]byte(date[:8]))
 	credential := creds.AccessKeyID + "/" + k.scope
+	expiration := now.UTC().Add(time.Duration(exp) * time.Second)
+	policy := base64.StdEncoding.EncodeToString(p.postPolicy(creds, &in, credential, &date, expiration))
+	signature := p.signPolicy(k, policy)
+	return p.bucketURL, postFields(creds, &in, credential, &date, policy, signature), nil
+}
 
-	// The policy document. encoding/json would do, but building it by hand
-	// keeps the condition order fixed and the cost low.
+// checkPostInput refuses credentials and form inputs that S3 would refuse or
+// that would make a policy other than the one asked for.
+func checkPostInput(creds aws.Credentials, in *PostInput) error {
+	if err := checkCreds(creds); err != nil {
+		return err
+	}
+	if !utf8.ValidString(creds.SessionToken) {
+		return fmt.Errorf("%w: session token is not valid UTF-8", ErrInvalidCredentials)
+	}
+	if err := checkKey(in.Key); err != nil {
+		return err
+	}
+	if in.ContentType == "" || hasCTL(in.ContentType) || !isASCII(in.ContentType) {
+		return fmt.Errorf("%w: content type %q must be non-empty printable ASCII", ErrInvalidRequest, in.ContentType)
+	}
+	if in.MaxSize < 1 || in.MaxSize > MaxPostSize || in.MinSize < 0 || in.MinSize > in.MaxSize {
+		return fmt.Errorf("%w: size range %d..%d must satisfy 0 <= min <= max, 1 <= max <= %d", ErrInvalidRequest, in.MinSize, in.MaxSize, int64(MaxPostSize))
+	}
+	if in.ChecksumSHA256 != "" {
+		if sum, err := base64.StdEncoding.DecodeString(in.ChecksumSHA256); err != nil || len(sum) != sha256.Size {
+			return fmt.Errorf("%w: checksum %q is not a base64 SHA-256 digest", ErrInvalidRequest, in.ChecksumSHA256)
+		}
+	}
+	return nil
+}
+
+// postPolicy returns the policy document. encoding/json would do, but
+// building it by hand keeps the condition order fixed and the cost low.
+func (p *Presigner) postPolicy(creds aws.Credentials, in *PostInput, credential string, date *[16]byte, expiration time.Time) []byte {
 	doc := make([]byte, 0, 512+len(in.Key)+len(creds.SessionToken))
 	doc = append(doc, `{"expiration":"`...)
-	doc = now.UTC().Add(time.Duration(exp)*time.Second).AppendFormat(doc, "2006-01-02T15:04:05.000Z")
+	doc = expiration.AppendFormat(doc, "2006-01-02T15:04:05.000Z")
 	doc = append(doc, `","conditions":[{"bucket":`...)
 	doc = appendJSONString(doc, p.bucket)
 	doc = append(doc, `},["eq","$key",`...)
@@ -116,18 +131,23 @@ func (p *Presigner) PresignPost(creds aws.Credentials, now time.Time, in PostInp
 		doc = appendJSONString(doc, in.ChecksumSHA256)
 		doc = append(doc, ']')
 	}
-	doc = append(doc, "]}"...)
+	return append(doc, "]}"...)
+}
 
-	// The string to sign is the base64 policy.
-	buf := make([]byte, base64.StdEncoding.EncodedLen(len(doc)))
-	base64.StdEncoding.Encode(buf, doc)
-	policy := string(buf)
+// signPolicy returns the hex signature of a base64 policy: for POST, the
+// base64 policy is itself the string to sign.
+func (p *Presigner) signPolicy(k *signingKey, policy string) string {
 	s := p.pool.Get().(*scratch)
-	k.hmac(s.h, buf, &s.sum)
+	s.sts = append(s.sts[:0], policy...)
+	k.hmac(s.h, s.sts, &s.sum)
 	signature := hex.EncodeToString(s.sum[:])
 	p.putScratch(s)
+	return signature
+}
 
-	fields = make(map[string]string, 9)
+// postFields returns the form fields a browser sends before the file field.
+func postFields(creds aws.Credentials, in *PostInput, credential string, date *[16]byte, policy, signature string) map[string]string {
+	fields := make(map[string]string, 9)
 	fields[FieldKey] = in.Key
 	fields[FieldContentType] = in.ContentType
 	fields[FieldPolicy] = policy
@@ -141,7 +161,7 @@ func (p *Presigner) PresignPost(creds aws.Credentials, now time.Time, in PostInp
 	if in.ChecksumSHA256 != "" {
 		fields[FieldChecksumSHA256] = in.ChecksumSHA256
 	}
-	return p.bucketURL, fields, nil
+	return fields
 }
 
 func isASCII(s string) bool {
