@@ -34,7 +34,8 @@ type Issued struct {
 //	 "expires_at":"2026-01-02T03:04:05Z","request_id":"…"}
 //
 // Give it a logger that keeps Info lines (audit lines must not be filtered by
-// the service's log level). As a guard, a key that looks like a URL or carries
+// the service's log level). The signer's API does not call it: it writes the
+// same fields in each request's one line (api.RequestLog), through SafeKey. As a guard, a key that looks like a URL or carries
 // signing parameters is not logged.
 func Audit(ctx context.Context, log *slog.Logger, e Issued) {
 	key := SafeKey(e.Key)
