@@ -115,7 +115,7 @@ func lineLevel(x *exchange) slog.Level {
 func (l *RequestLog) appendLine(b []byte, level slog.Level, q *requestLine) []byte {
 	x := q.x
 	b = append(b, `{"time":"`...)
-	b = q.end.AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+	b = q.end.AppendFormat(b, time.RFC3339Nano) // as slog's JSON handler writes it
 	b = append(b, `","level":"`...)
 	b = append(b, level.String()...)
 	b = append(b, `","msg":"`...)
