@@ -149,7 +149,8 @@ fuzz: ## Fuzz every signer fuzz target for FUZZTIME (20s) each; failing inputs l
 # micro-benchmarks (benchstat input in .artifacts/bench/micro.txt); EXPRESS=1
 # also runs the original design (Node + Express + aws-sdk v2, pinned in
 # infra/loadtest/_express) side by side, EXPRESS=0 skips it.
-# make soak: SOAK_DURATION of mixed requests. Reports go to .artifacts/bench/.
+# make soak: SOAK_DURATION of mixed requests. Reports go to .artifacts/bench/,
+# and each command's markdown replaces its section of REPORT (committed).
 EXPRESS ?= 1
 EXPRESS_DIR := infra/loadtest/_express
 EXPRESS_DEPS := $(EXPRESS_DIR)/node_modules/.package-lock.json
@@ -161,7 +162,8 @@ BENCH_COUNT ?= 6
 SOAK_DURATION ?= 5m
 BENCH_DIR := $(CURDIR)/.artifacts/bench
 LOADTEST := $(BIN)/loadtest
-LOAD_FLAGS = -connections $(CONNECTIONS) -threads $(THREADS) -out $(BENCH_DIR)
+REPORT ?= infra/loadtest/REPORT.md
+LOAD_FLAGS = -connections $(CONNECTIONS) -threads $(THREADS) -out $(BENCH_DIR) -report $(REPORT) -commit $(VERSION)
 
 $(EXPRESS_DEPS): $(EXPRESS_DIR)/package.json $(EXPRESS_DIR)/package-lock.json
 	@echo ">> installing the Express baseline from $(EXPRESS_DIR)/package-lock.json"
@@ -169,13 +171,13 @@ $(EXPRESS_DEPS): $(EXPRESS_DIR)/package.json $(EXPRESS_DIR)/package-lock.json
 	@touch $@
 
 .PHONY: bench
-bench: build wrk $(if $(filter 1,$(EXPRESS)),$(EXPRESS_DEPS)) ## Measure the signer: micro-benchmarks, then wrk on its routes vs a fixed-response floor and the Express original (DURATION, CONNECTIONS, RUNS, EXPRESS)
+bench: build wrk $(if $(filter 1,$(EXPRESS)),$(EXPRESS_DEPS)) ## Measure the signer: micro-benchmarks, then wrk on its routes vs a fixed-response floor, an aws-sdk-go-v2 peer and the Express original; report in infra/loadtest/REPORT.md (DURATION, CONNECTIONS, RUNS, EXPRESS)
 	@mkdir -p $(BENCH_DIR)
 	@go build -o $(LOADTEST) ./infra/cmd/loadtest
 	@echo ">> micro-benchmarks (-count $(BENCH_COUNT)) into $(BENCH_DIR)/micro.txt"
 	go test -C signer -run '^$$' -bench '^(BenchmarkPresign|BenchmarkPresignPost|BenchmarkHandler|BenchmarkHandlerMetrics|BenchmarkMetricsMiddleware)$$' -benchmem \
 	  -count $(BENCH_COUNT) ./internal/presign ./internal/api > $(BENCH_DIR)/micro.txt
-	@echo ">> load: floor and signer routes, $(DURATION) x $(RUNS) runs each at $(CONNECTIONS) connections"
+	@echo ">> load: floor, signer routes and peers, $(DURATION) x $(RUNS) runs each at $(CONNECTIONS) connections"
 	$(LOADTEST) bench $(LOAD_FLAGS) -signer $(BIN)/signer -duration $(DURATION) -runs $(RUNS) -micro $(BENCH_DIR)/micro.txt \
 	  $(if $(filter 1,$(EXPRESS)),-express $(EXPRESS_DIR)/server.js)
 

@@ -124,8 +124,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	out := &lockedWriter{w: stderr}
 	attrs := []slog.Attr{slog.String("service", "signer"), slog.String("version", version), slog.String("environment", cfg.Environment)}
 	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel}).WithAttrs(attrs))
-	// Audit lines (one per issued URL) are kept whatever the log level.
-	auditLog := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}).WithAttrs(attrs))
+	// One line per request, audit fields included; a line that issued a URL
+	// is kept whatever the log level.
+	requestLog := api.NewRequestLog(out, cfg.LogLevel, attrs...)
 
 	clock := deps.clock
 	if clock == nil {
@@ -143,7 +144,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		return err
 	}
 	reg := newMetrics(cfg)
-	handler, err := newHandler(cfg, src, clock, log, handlerAuth{authn: authn, limiter: limiter, audit: auditLog}, reg)
+	handler, err := newHandler(cfg, src, clock, log, handlerAuth{authn: authn, limiter: limiter, requests: requestLog}, reg)
 	if err != nil {
 		return err
 	}
@@ -205,9 +206,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 
 // handlerAuth is what newHandler needs for authentication and audit.
 type handlerAuth struct {
-	authn   auth.Authenticator
-	limiter *auth.Limiter
-	audit   *slog.Logger
+	authn    auth.Authenticator
+	limiter  *auth.Limiter
+	requests *api.RequestLog // each request's line, audit fields included
 }
 
 // newHandler builds the API from the configuration.
@@ -246,7 +247,8 @@ func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, lo
 		Auth:                  ha.authn,
 		Limiter:               ha.limiter,
 		SharedPrefixes:        cfg.SharedPrefixes,
-		AuditLogger:           ha.audit,
+		RequestLog:            ha.requests,
+		TrustedProxyHops:      cfg.TrustedProxyHops,
 		Store:                 store,
 		Tokens:                tokens,
 		Multipart:             cfg.Multipart,
@@ -324,8 +326,8 @@ func healthcheck(ctx context.Context, getenv func(string) string, stdout io.Writ
 	return err
 }
 
-// lockedWriter serialises writes from the service and audit loggers, so
-// their lines never interleave.
+// lockedWriter serialises writes from the service logger and the request
+// log, so their lines never interleave.
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer

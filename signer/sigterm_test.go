@@ -17,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/api"
+	"github.com/s3presign/s3presign/signer/internal/auth"
 )
 
 // buildSigner builds the signer binary with build.sh, the one build command,
@@ -60,7 +63,7 @@ func readProcLog(r io.Reader) *procLog {
 			}
 			l.mu.Lock()
 			l.lines = append(l.lines, line)
-			if m.Msg == "request" {
+			if m.Msg == api.MsgRequest || m.Msg == auth.AuditMessage { // one line per request
 				l.requests[fmt.Sprintf("%s %d", m.Route, m.Status)]++
 			}
 			l.mu.Unlock()

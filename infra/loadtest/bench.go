@@ -26,13 +26,17 @@ const (
 	// ScenarioCompatUpload is the original server's upload route, which the
 	// signer keeps for migrating clients.
 	ScenarioCompatUpload = "compat-upload"
+	// ScenarioSDKPeer is the same request against a Go peer that signs with
+	// aws-sdk-go-v2's PresignClient behind the floor's minimal handler
+	// (ServeSDKPeer): what the library alone costs on this machine.
+	ScenarioSDKPeer = "sdk-peer"
 	// ScenarioExpress is the same request against the original design's
 	// server (Node + Express + aws-sdk v2, infra/loadtest/_express).
 	ScenarioExpress = "express"
 )
 
 // Scenarios lists every scenario Bench knows.
-var Scenarios = []string{ScenarioFloor, ScenarioUpload, ScenarioDownload, ScenarioUploadAuth, ScenarioCompatUpload, ScenarioExpress}
+var Scenarios = []string{ScenarioFloor, ScenarioUpload, ScenarioDownload, ScenarioUploadAuth, ScenarioCompatUpload, ScenarioSDKPeer, ScenarioExpress}
 
 // BenchConfig is one `make bench` run.
 type BenchConfig struct {
@@ -41,6 +45,9 @@ type BenchConfig struct {
 	// FloorCommand runs the floor server: the harness appends
 	// "-addr 127.0.0.1:0 -body-size N" (see ServeFloor).
 	FloorCommand []string
+	// SDKPeerCommand runs the aws-sdk-go-v2 peer: the harness appends
+	// "-addr 127.0.0.1:0" (see ServeSDKPeer); nil skips its scenario.
+	SDKPeerCommand []string
 	// ExpressCommand runs the Express baseline, e.g. node
 	// infra/loadtest/_express/server.js; nil skips its scenario.
 	ExpressCommand []string
@@ -63,6 +70,8 @@ type BenchConfig struct {
 	ScriptDir string
 	// Progress receives one line per step (nil: discarded).
 	Progress io.Writer
+	// Commit names the source measured (git describe), for the report.
+	Commit string
 }
 
 // RunResult is one measured run of one scenario.
@@ -127,6 +136,7 @@ type BenchReport struct {
 type BenchSettings struct {
 	Wrk           string  `json:"wrk"`
 	Signer        string  `json:"signer"`
+	Commit        string  `json:"commit,omitempty"`
 	Threads       int     `json:"threads"`
 	Connections   int     `json:"connections"`
 	DurationS     float64 `json:"duration_s"`
@@ -177,7 +187,7 @@ func Bench(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
 		Started: time.Now().UTC(),
 		Machine: ReadMachine(),
 		Settings: BenchSettings{
-			Wrk: wrkVersion, Signer: signerVersion,
+			Wrk: wrkVersion, Signer: signerVersion, Commit: cfg.Commit,
 			Threads: cfg.Threads, Connections: cfg.Connections,
 			DurationS: cfg.Duration.Seconds(), WarmupS: cfg.Warmup.Seconds(), Runs: cfg.Runs,
 			SignerEnv: cfg.SignerEnv,
@@ -198,6 +208,10 @@ func Bench(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
 	if slices.Contains(scenarios, ScenarioExpress) && len(cfg.ExpressCommand) == 0 {
 		rep.Notes = append(rep.Notes, ScenarioExpress+" skipped: no Express baseline given (make bench installs it unless EXPRESS=0)")
 		scenarios = slices.DeleteFunc(slices.Clone(scenarios), func(s string) bool { return s == ScenarioExpress })
+	}
+	if slices.Contains(scenarios, ScenarioSDKPeer) && len(cfg.SDKPeerCommand) == 0 {
+		rep.Notes = append(rep.Notes, ScenarioSDKPeer+" skipped: no SDK peer command given")
+		scenarios = slices.DeleteFunc(slices.Clone(scenarios), func(s string) bool { return s == ScenarioSDKPeer })
 	}
 	if slices.Contains(scenarios, ScenarioExpress) {
 		if rep.Settings.Express, err = expressVersions(ctx, cfg.ExpressCommand); err != nil {
@@ -352,6 +366,13 @@ func scenarioSetup(cfg BenchConfig, scenario string, floorSize int, key string, 
 	case ScenarioCompatUpload:
 		pc, err := signerProcess(cfg, AuthNone, "")
 		return pc, compatUpload, http.StatusOK, err
+	case ScenarioSDKPeer:
+		if len(cfg.SDKPeerCommand) == 0 {
+			return ProcessConfig{}, Request{}, 0, errors.New("no SDK peer command")
+		}
+		pc := ProcessConfig{Name: "sdk-peer", Path: cfg.SDKPeerCommand[0], ReadyPath: "/readyz", Env: ExpressEnv(),
+			Args: append(slices.Clone(cfg.SDKPeerCommand[1:]), "-addr", "127.0.0.1:0")}
+		return pc, compatUpload, http.StatusOK, nil
 	case ScenarioExpress:
 		if len(cfg.ExpressCommand) == 0 {
 			return ProcessConfig{}, Request{}, 0, errors.New("no Express command")
@@ -468,9 +489,11 @@ func scenarioWhat(s string, floorSize int) string {
 	case ScenarioDownload:
 		return "POST /v1/downloads"
 	case ScenarioUploadAuth:
-		return "POST /v1/uploads, API key"
+		return "POST /v1/uploads, API key, declared size"
 	case ScenarioCompatUpload:
 		return "GET /signed-url-upload"
+	case ScenarioSDKPeer:
+		return "GET /signed-url-upload, Go + aws-sdk-go-v2 PresignClient, no validation or logging"
 	case ScenarioExpress:
 		return "GET /signed-url-upload, Express + aws-sdk v2"
 	}

@@ -42,39 +42,43 @@ func FloorHandler(body []byte) http.Handler {
 	})
 }
 
-// ServeFloor serves FloorHandler on addr until ctx ends. It logs the address
-// it listens on as the JSON line {"msg":"listening","addr":...} to stderr, as
-// the signer does, so that Start finds it. The server limits match the
-// signer's.
+// ServeFloor serves FloorHandler on addr until ctx ends (see serveUntil).
 func ServeFloor(ctx context.Context, addr string, bodySize int, stderr io.Writer) error {
+	return serveUntil(ctx, "floor", addr, FloorHandler(FloorBody(bodySize)), stderr, slog.Int("body_bytes", bodySize))
+}
+
+// serveUntil serves h on addr until ctx ends. It logs the address it listens
+// on as the JSON line {"msg":"listening","addr":...} to stderr, as the signer
+// does, so that Start finds it. The server limits match the signer's.
+func serveUntil(ctx context.Context, name, addr string, h http.Handler, stderr io.Writer, attrs ...slog.Attr) error {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("floor: listen on %s: %w", addr, err)
+		return fmt.Errorf("%s: listen on %s: %w", name, addr, err)
 	}
 	srv := &http.Server{
-		Handler:           FloorHandler(FloorBody(bodySize)),
+		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      15 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 	}
-	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.Int("body_bytes", bodySize))
+	log.LogAttrs(ctx, slog.LevelInfo, "listening", append([]slog.Attr{slog.String("addr", ln.Addr().String())}, attrs...)...)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
 	case err := <-served:
-		return fmt.Errorf("floor: %w", err)
+		return fmt.Errorf("%s: %w", name, err)
 	case <-ctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("floor: shutdown: %w", err)
+		return fmt.Errorf("%s: shutdown: %w", name, err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("floor: %w", err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,7 +32,10 @@ func (rep *BenchReport) Markdown(w io.Writer) error {
 		rep.Machine, rep.Machine.Go, rep.LoadAvg.Before, rep.LoadAvg.After)
 	fmt.Fprintf(&b, "- Load: `%s`, %d threads, %d connections, %s per run after a %s warm-up; %s; every run on a fresh process; loopback.\n",
 		s.Wrk, s.Threads, s.Connections, secs(s.DurationS), secs(s.WarmupS), runsText(s.Runs))
-	fmt.Fprintf(&b, "- Signer: %s; access log at info level (JSON to a pipe), validation and rate limiter on; static test credentials.\n", s.Signer)
+	if s.Commit != "" {
+		fmt.Fprintf(&b, "- Commit: `%s`.\n", s.Commit)
+	}
+	fmt.Fprintf(&b, "- Signer: %s; request log at info level (JSON to a pipe), validation, rate limiter and metrics on; static test credentials.\n", s.Signer)
 	if len(s.SignerEnv) > 0 {
 		fmt.Fprintf(&b, "- Signer settings changed for this run: %s.\n", strings.Join(s.SignerEnv, ", "))
 	}
@@ -54,7 +58,7 @@ func (rep *BenchReport) Markdown(w io.Writer) error {
 	b.WriteString("\n")
 
 	if len(rep.Targets) > 0 {
-		b.WriteString("\n| target (issue 7) | want | got | met |\n|---|---|---|---|\n")
+		b.WriteString("\n| target | want | got | met |\n|---|---|---|---|\n")
 		for _, t := range rep.Targets {
 			met := "yes"
 			if !t.Met {
@@ -82,6 +86,38 @@ func (rep *BenchReport) Markdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// reportHead opens a new report file.
+const reportHead = `# Load test report
+
+Written by ` + "`make bench`" + ` (the bench section) and ` + "`make soak`" + ` (the soak section), each
+replacing its own section; commit the file with the change it measures. The machine, commit and
+settings are in each section.
+`
+
+// WriteReportSection puts markdown into the report file at path as the
+// section named name (between <!-- begin name --> and <!-- end name -->
+// markers), replacing that section if the file has it and appending it
+// otherwise. The file is created when missing.
+func WriteReportSection(path, name, markdown string) error {
+	old, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		old, err = []byte(reportHead), nil
+	}
+	if err != nil {
+		return err
+	}
+	begin, end := "<!-- begin "+name+" -->", "<!-- end "+name+" -->"
+	section := begin + "\n" + strings.TrimRight(markdown, "\n") + "\n" + end
+	text := string(old)
+	i, j := strings.Index(text, begin), strings.Index(text, end)
+	if i >= 0 && j > i {
+		text = text[:i] + section + text[j+len(end):]
+	} else {
+		text = strings.TrimRight(text, "\n") + "\n\n" + section + "\n"
+	}
+	return os.WriteFile(path, []byte(text), 0o644)
 }
 
 func secs(s float64) string { return fmt.Sprintf("%gs", s) }

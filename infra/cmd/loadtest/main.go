@@ -8,6 +8,7 @@
 //	loadtest profile [flags] CPU profile of a profiling build of the signer
 //	                         (-tags pprof) under one scenario's load
 //	loadtest floor [flags]   the fixed-response floor server (bench runs it)
+//	loadtest sdk-peer [flags] the aws-sdk-go-v2 PresignClient peer (bench runs it)
 package main
 
 import (
@@ -38,7 +39,7 @@ func main() {
 	}
 }
 
-const usage = `usage: loadtest bench|soak|profile|floor [flags]   (loadtest <command> -h lists the flags)
+const usage = `usage: loadtest bench|soak|profile|floor|sdk-peer [flags]   (loadtest <command> -h lists the flags)
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return profile(ctx, rest, getenv, stdout, stderr)
 	case "floor":
 		return floor(ctx, rest, stderr)
+	case "sdk-peer":
+		return sdkPeer(ctx, rest, getenv, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -77,6 +80,7 @@ func (e *envList) Set(v string) error {
 // common are the flags bench and soak share.
 type common struct {
 	signer, wrk, out     string
+	report, commit       string
 	threads, connections int
 	duration             time.Duration
 	env                  envList
@@ -93,6 +97,8 @@ func (c *common) register(fs *flag.FlagSet, getenv func(string) string, duration
 	fs.IntVar(&c.threads, "threads", 2, "wrk threads")
 	fs.IntVar(&c.connections, "connections", 64, "wrk connections")
 	fs.DurationVar(&c.duration, "duration", duration, "length of each measured run (whole seconds)")
+	fs.StringVar(&c.report, "report", "", "markdown report file whose section for this command is replaced (e.g. infra/loadtest/REPORT.md); empty: none")
+	fs.StringVar(&c.commit, "commit", "", "the commit measured (git describe), named in the report")
 	fs.Var(&c.env, "env", "signer setting NAME=value added or replaced (repeatable), e.g. -env S3PRESIGN_LOG_LEVEL=warn")
 }
 
@@ -130,7 +136,8 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	rep, err := loadtest.Bench(ctx, loadtest.BenchConfig{
-		SignerBin: c.signer, FloorCommand: []string{exe, "floor"}, ExpressCommand: expressCmd, WrkBin: c.wrk,
+		SignerBin: c.signer, FloorCommand: []string{exe, "floor"}, SDKPeerCommand: []string{exe, "sdk-peer"},
+		ExpressCommand: expressCmd, WrkBin: c.wrk, Commit: c.commit,
 		Duration: c.duration, Warmup: *warmup, Threads: c.threads, Connections: c.connections,
 		Runs: *runs, Starts: *starts, Scenarios: strings.Split(*scenarios, ","),
 		SignerEnv: c.env, ScriptDir: c.out, Progress: stderr,
@@ -157,11 +164,27 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer f.Close()
-	if err := rep.Markdown(io.MultiWriter(stdout, f)); err != nil {
+	var md strings.Builder
+	if err := rep.Markdown(io.MultiWriter(stdout, f, &md)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "reports: %s, %s\n", filepath.Join(c.out, "bench.json"), filepath.Join(c.out, "bench.md"))
+	if err := writeReport(c.report, "bench", md.String(), stderr); err != nil {
+		return err
+	}
 	return f.Close()
+}
+
+// writeReport replaces the command's section of the report file, if any.
+func writeReport(path, section, markdown string, stderr io.Writer) error {
+	if path == "" {
+		return nil
+	}
+	if err := loadtest.WriteReportSection(path, section, markdown); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%s section of %s replaced\n", section, path)
+	return nil
 }
 
 func soak(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -185,7 +208,15 @@ func soak(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err := loadtest.WriteJSON(filepath.Join(c.out, "soak.json"), res); err != nil {
 		return err
 	}
-	if err := res.Markdown(stdout); err != nil {
+	var md strings.Builder
+	if err := res.Markdown(io.MultiWriter(stdout, &md)); err != nil {
+		return err
+	}
+	text := md.String()
+	if c.commit != "" {
+		text += "\nCommit: `" + c.commit + "`.\n"
+	}
+	if err := writeReport(c.report, "soak", text, stderr); err != nil {
 		return err
 	}
 	return res.Err()
@@ -222,4 +253,14 @@ func floor(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	return loadtest.ServeFloor(ctx, *addr, *size, stderr)
+}
+
+func sdkPeer(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadtest sdk-peer", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return loadtest.ServeSDKPeer(ctx, *addr, getenv, stderr)
 }

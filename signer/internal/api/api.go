@@ -10,6 +10,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -36,8 +37,15 @@ type Deps struct {
 	Rules *rules.Rules
 	// Keys builds object keys under the configured prefix.
 	Keys *objectkey.Builder
-	// Logger receives the access log and errors; nil discards them.
+	// Logger receives errors and other events; nil discards them.
 	Logger *slog.Logger
+	// RequestLog receives each request's one line: its access fields and,
+	// when it issued a URL, its audit fields. Nil discards them.
+	RequestLog *RequestLog
+	// TrustedProxyHops is the number of proxies in front of the signer that
+	// append to X-Forwarded-For; request lines name the client IP it gives
+	// (see auth.ClientIP).
+	TrustedProxyHops int
 
 	// CORSOrigins are the page origins allowed to call the signer.
 	CORSOrigins []string
@@ -64,9 +72,6 @@ type Deps struct {
 	// SharedPrefixes lists, by caller name, whole key prefixes the caller may
 	// also get download URLs for, besides its own.
 	SharedPrefixes map[string][]string
-	// AuditLogger receives one line per issued URL (auth.Audit). It should
-	// keep Info lines whatever the service's log level; nil uses Logger.
-	AuditLogger *slog.Logger
 
 	// Store, when set with Tokens, serves the multipart routes (v1 and
 	// Uppy): it starts, lists, completes and aborts uploads in S3.
@@ -119,8 +124,8 @@ func New(d Deps) (http.Handler, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	if d.AuditLogger == nil {
-		d.AuditLogger = d.Logger
+	if d.RequestLog == nil {
+		d.RequestLog = NewRequestLog(io.Discard, slog.LevelInfo)
 	}
 	d.wireAuth()
 	if d.Authenticate == nil {
@@ -138,6 +143,6 @@ func New(d Deps) (http.Handler, error) {
 	if d.Metrics != nil {
 		h = measure(d.Metrics)(h)
 	}
-	h = observe(d.Logger)(h)
+	h = observe(d.RequestLog, d.Presigner.Bucket(), d.TrustedProxyHops)(h)
 	return h, nil
 }

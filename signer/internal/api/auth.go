@@ -68,20 +68,22 @@ func (d *Deps) readable(key, caller, scope string) error {
 	return err
 }
 
-// audit writes the audit line of one issued URL (see auth.Audit): who got
-// it, for what, which key, how many bytes it may write (0 for reads), when
-// it expires and the request id. Never the URL. It also counts the issue in
-// the metrics: every route that hands out URLs calls it once per answer.
+// audit records one issued URL in the request's log line, which then is
+// its audit line (see RequestLog): who got it, for what, which key, how many
+// bytes it may write (0 for reads) and when it expires. Never the URL. It
+// also counts the issue in the metrics: every route that hands out URLs
+// calls it once per answer.
 func (d *Deps) audit(r *http.Request, caller, op, key string, sizeLimit int64, expiresAt time.Time) {
 	d.issued(op, caller)
-	auth.Audit(r.Context(), d.AuditLogger, auth.Issued{
-		Caller:    auth.Caller{Name: caller},
-		Operation: op,
-		Key:       key,
-		SizeLimit: sizeLimit,
-		ExpiresAt: expiresAt,
-		RequestID: requestID(r),
-	})
+	x := exchangeOf(r)
+	if x == nil {
+		// Outside the middleware (a handler under test): a line of its own,
+		// so that no issue goes unrecorded.
+		x = &exchange{id: requestID(r), status: http.StatusOK}
+		defer d.RequestLog.write(&requestLine{x: x, r: r, end: time.Now(), bucket: d.Presigner.Bucket(), hops: d.TrustedProxyHops})
+	}
+	x.caller, x.issued = caller, true
+	x.issue = issue{op: op, key: key, sizeLimit: sizeLimit, expiresAt: expiresAt}
 }
 
 // logRefusal records why authentication refused a request (the access log

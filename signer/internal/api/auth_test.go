@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/json"
-	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -65,11 +64,7 @@ func bearer(key string) []string { return []string{"Authorization", "Bearer " + 
 
 func TestAPIKeyAuthentication(t *testing.T) {
 	keys, a := testKeys(t, "alice", "bob")
-	audit := &syncBuffer{}
-	s := newTestServer(t, func(d *Deps) {
-		d.Auth = a
-		d.AuditLogger = slog.New(slog.NewJSONHandler(audit, nil))
-	})
+	s := newTestServer(t, func(d *Deps) { d.Auth = a })
 	post := func(hdr ...string) *httptest.ResponseRecorder {
 		return s.do("POST", "/v1/uploads", "application/json", uploadBody, hdr...)
 	}
@@ -116,7 +111,7 @@ func TestAPIKeyAuthentication(t *testing.T) {
 		}
 	}
 
-	logs := s.logs.String() + audit.String()
+	logs := s.logs.String()
 	for name, key := range keys {
 		if strings.Contains(logs, key) || strings.Contains(logs, auth.HashAPIKey(key)) {
 			t.Errorf("the log holds %s's key or its hash:\n%s", name, logs)
@@ -139,7 +134,7 @@ func TestUnauthenticatedRouteIssuesNothing(t *testing.T) {
 	var d Deps
 	s := newTestServer(t, func(x *Deps) { x.Auth = a; d = *x })
 	d.wireAuth() // as New does
-	h := observe(d.Logger)(handleUpload(&d))
+	h := observe(d.RequestLog, "test-bucket", 0)(handleUpload(&d))
 	r := httptest.NewRequest("POST", "/v1/uploads", strings.NewReader(uploadBody))
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("Authorization", "Bearer "+keys["alice"])
@@ -260,10 +255,9 @@ func TestFailedAuthenticationIsRateLimitedPerIP(t *testing.T) {
 
 func TestAuditLog(t *testing.T) {
 	keys, a := testKeys(t, "alice")
-	audit := &syncBuffer{}
 	s := newTestServer(t, func(d *Deps) {
 		d.Auth = a
-		d.AuditLogger = slog.New(slog.NewJSONHandler(audit, nil))
+		d.TrustedProxyHops = 1
 	})
 	hdr := bearer(keys["alice"])
 	own := "uploads/alice/" + zeroID + "/cat.png"
@@ -275,7 +269,7 @@ func TestAuditLog(t *testing.T) {
 		{"POST", "/v1/downloads", `{"key":"` + own + `"}`},
 		{"GET", "/signed-url-upload?fileName=cat&extension=png&mediaType=image", ""},
 		{"GET", "/signed-url-access?fileName=cat&extension=png", ""},
-		// Refusals write no audit line.
+		// Refusals write no audit line (their request line says "request").
 		{"POST", "/v1/downloads", `{"key":"uploads/bob/x.png"}`},
 		{"POST", "/v1/uploads", `{"fileName":"cat.exe","contentType":"image/png"}`},
 	}
@@ -285,7 +279,7 @@ func TestAuditLog(t *testing.T) {
 		if q.body != "" {
 			ct = "application/json"
 		}
-		w := s.do(q.method, q.target, ct, q.body, hdr...)
+		w := s.do(q.method, q.target, ct, q.body, append([]string{"X-Forwarded-For", "203.0.113.7"}, hdr...)...)
 		ids = append(ids, w.Header().Get("X-Request-Id"))
 	}
 	type line struct {
@@ -297,26 +291,39 @@ func TestAuditLog(t *testing.T) {
 		SizeLimit int64  `json:"size_limit"`
 		ExpiresAt string `json:"expires_at"`
 		RequestID string `json:"request_id"`
+		Bucket    string `json:"bucket"`
+		Outcome   string `json:"outcome"`
+		ClientIP  string `json:"client_ip"`
 	}
 	var got []line
-	sc := bufio.NewScanner(strings.NewReader(audit.String()))
+	var refusals int
+	sc := bufio.NewScanner(strings.NewReader(s.logs.String()))
 	for sc.Scan() {
 		var l line
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("audit line is not JSON: %s", sc.Text())
+			t.Fatalf("log line is not JSON: %s", sc.Text())
+		}
+		if l.Msg != auth.AuditMessage {
+			if l.Msg == MsgRequest && l.Outcome == OutcomeRefused && !l.Audit {
+				refusals++
+			}
+			continue
 		}
 		got = append(got, l)
 	}
+	if refusals != 2 {
+		t.Errorf("%d refusal lines, want 2:\n%s", refusals, s.logs)
+	}
 	exp := fixedNow.Add(5 * time.Minute).Format(time.RFC3339)
 	want := []line{
-		{auth.AuditMessage, true, "alice", OpUpload, own, 10, exp, ids[0]},
-		{auth.AuditMessage, true, "alice", OpUpload, own, 5 << 30, exp, ids[1]},
-		{auth.AuditMessage, true, "alice", OpDownload, own, 0, exp, ids[2]},
-		{auth.AuditMessage, true, "alice", OpCompatUpload, "uploads/alice/cat.png", 5 << 30, exp, ids[3]},
-		{auth.AuditMessage, true, "alice", OpCompatDownload, "uploads/alice/cat.png", 0, exp, ids[4]},
+		{auth.AuditMessage, true, "alice", OpUpload, own, 10, exp, ids[0], "test-bucket", OutcomeIssued, "203.0.113.7"},
+		{auth.AuditMessage, true, "alice", OpUpload, own, 5 << 30, exp, ids[1], "test-bucket", OutcomeIssued, "203.0.113.7"},
+		{auth.AuditMessage, true, "alice", OpDownload, own, 0, exp, ids[2], "test-bucket", OutcomeIssued, "203.0.113.7"},
+		{auth.AuditMessage, true, "alice", OpCompatUpload, "uploads/alice/cat.png", 5 << 30, exp, ids[3], "test-bucket", OutcomeIssued, "203.0.113.7"},
+		{auth.AuditMessage, true, "alice", OpCompatDownload, "uploads/alice/cat.png", 0, exp, ids[4], "test-bucket", OutcomeIssued, "203.0.113.7"},
 	}
 	if len(got) != len(want) {
-		t.Fatalf("got %d audit lines, want %d (one per issued URL):\n%s", len(got), len(want), audit)
+		t.Fatalf("got %d audit lines, want %d (one per issued URL):\n%s", len(got), len(want), s.logs)
 	}
 	for i := range want {
 		if got[i] != want[i] {
@@ -324,8 +331,8 @@ func TestAuditLog(t *testing.T) {
 		}
 	}
 	for _, leak := range []string{"X-Amz", "Signature", "http://", keys["alice"], "Bearer s"} {
-		if strings.Contains(audit.String(), leak) {
-			t.Errorf("audit log holds %q:\n%s", leak, audit)
+		if strings.Contains(s.logs.String(), leak) {
+			t.Errorf("log holds %q:\n%s", leak, s.logs)
 		}
 	}
 }

@@ -21,6 +21,7 @@ func BenchmarkHandler(b *testing.B) {
 	}
 	s := newTestServer(b, func(d *Deps) {
 		d.Logger = slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		d.RequestLog = NewRequestLog(io.Discard, slog.LevelInfo)
 		d.Store, d.Tokens, d.Multipart = &store{}, tokens, testMultipart
 	})
 	// A 100 MiB upload in 5 MiB parts, as POST /v1/multipart issues it.

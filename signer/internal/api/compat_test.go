@@ -111,3 +111,24 @@ func TestCompatRoutesOff(t *testing.T) {
 		}
 	}
 }
+
+// TestSingleQueryMatchesParseQuery holds singleQuery to url.ParseQuery's
+// reading of a query, which the compat routes used before.
+func TestSingleQueryMatchesParseQuery(t *testing.T) {
+	queries := []string{
+		"", "fileName=a", "fileName=a&fileName=b", "fileName=a%20b&extension=png", "fileName=a+b",
+		"fileName=%zz&fileName=ok", "file%4eame=x", "fileName=a;b=c", "fileName", "fileName=&fileName=x",
+		"&&fileName=x&", "fileName=x&extension=png&mediaType=image%2Fpng&other=1", "=x&fileName=%E2%80%A8",
+	}
+	for _, raw := range queries {
+		q, _ := url.ParseQuery(raw)
+		for _, name := range []string{"fileName", "extension", "mediaType"} {
+			var want, got problems
+			w := single(q, name, &want)
+			g := singleQuery(raw, name, &got)
+			if w != g || (want.err() == nil) != (got.err() == nil) {
+				t.Errorf("%q, %s: singleQuery = %q (%v), single(ParseQuery) = %q (%v)", raw, name, g, got.err(), w, want.err())
+			}
+		}
+	}
+}

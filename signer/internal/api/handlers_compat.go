@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/s3presign/s3presign/signer/internal/presign"
@@ -43,10 +44,10 @@ type compatAccessResponse struct {
 func handleCompatUpload(d *Deps) http.HandlerFunc {
 	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var probs problems
-		q := r.URL.Query()
-		fileName := single(q, "fileName", &probs)
-		ext := single(q, "extension", &probs)
-		mediaType := single(q, "mediaType", &probs)
+		q := r.URL.RawQuery
+		fileName := singleQuery(q, "fileName", &probs)
+		ext := singleQuery(q, "extension", &probs)
+		mediaType := singleQuery(q, "mediaType", &probs)
 		caller, key, err := d.compatKey(r, &probs, fileName, ext)
 		if err != nil {
 			return err
@@ -68,7 +69,9 @@ func handleCompatUpload(d *Deps) http.HandlerFunc {
 			return err
 		}
 		d.audit(r, caller, OpCompatUpload, key, rules.MaxPutSize, expiresAt)
-		writeJSON(w, http.StatusOK, &resp)
+		ab := newAnswer()
+		ab.b = resp.appendJSON(ab.b)
+		ab.send(w, http.StatusOK)
 		return nil
 	})
 }
@@ -78,9 +81,9 @@ func handleCompatUpload(d *Deps) http.HandlerFunc {
 func handleCompatAccess(d *Deps) http.HandlerFunc {
 	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var probs problems
-		q := r.URL.Query()
-		fileName := single(q, "fileName", &probs)
-		ext := single(q, "extension", &probs)
+		q := r.URL.RawQuery
+		fileName := singleQuery(q, "fileName", &probs)
+		ext := singleQuery(q, "extension", &probs)
 		caller, key, err := d.compatKey(r, &probs, fileName, ext)
 		if err != nil {
 			return err
@@ -102,7 +105,9 @@ func handleCompatAccess(d *Deps) http.HandlerFunc {
 			return err
 		}
 		d.audit(r, caller, OpCompatDownload, key, 0, expiresAt)
-		writeJSON(w, http.StatusOK, &resp)
+		ab := newAnswer()
+		ab.b = resp.appendJSON(ab.b)
+		ab.send(w, http.StatusOK)
 		return nil
 	})
 }
@@ -118,6 +123,37 @@ func (d *Deps) compatKey(r *http.Request, probs *problems, fileName, ext string)
 	key, err = d.Keys.Compat(caller, fileName, ext)
 	probs.add(err)
 	return caller, key, nil
+}
+
+// singleQuery is single for a raw query: it reads the pairs as
+// url.ParseQuery does (split at '&', name and value unescaped, a pair with
+// ';' or a bad escape skipped) but builds no map, so a query without escapes
+// costs no allocation.
+func singleQuery(raw, name string, probs *problems) string {
+	var v string
+	n := 0
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		k, val, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil || k != name {
+			continue
+		}
+		if val, err = url.QueryUnescape(val); err != nil {
+			continue
+		}
+		n++
+		v = val
+	}
+	if n > 1 {
+		probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("query parameter %q is given %d times", name, n)})
+		return ""
+	}
+	return v
 }
 
 // single returns the only value of a query parameter ("" when absent) and

@@ -68,7 +68,9 @@ func handleDownload(d *Deps) http.HandlerFunc {
 			return err
 		}
 		d.audit(r, caller, OpDownload, q.Key, 0, resp.ExpiresAt)
-		writeJSON(w, http.StatusOK, &resp)
+		ab := newAnswer()
+		ab.b = resp.appendJSON(ab.b)
+		ab.send(w, http.StatusOK)
 		return nil
 	})
 }

@@ -106,7 +106,9 @@ func handleUpload(d *Deps) http.HandlerFunc {
 			sizeLimit = *q.Size
 		}
 		d.audit(r, caller, OpUpload, key, sizeLimit, resp.ExpiresAt)
-		writeJSON(w, http.StatusCreated, &resp)
+		ab := newAnswer()
+		ab.b = resp.appendJSON(ab.b)
+		ab.send(w, http.StatusCreated)
 		return nil
 	})
 }

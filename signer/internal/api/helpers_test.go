@@ -84,13 +84,14 @@ func newTestServer(t testing.TB, opt func(*Deps)) *testServer {
 	}
 	logs := &syncBuffer{}
 	d := Deps{
-		Presigner: p,
-		Creds:     creds.New(staticCreds()),
-		Clock:     func() time.Time { return fixedNow },
-		Rules:     rl,
-		Keys:      keys,
-		Logger:    slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Compat:    true,
+		Presigner:  p,
+		Creds:      creds.New(staticCreds()),
+		Clock:      func() time.Time { return fixedNow },
+		Rules:      rl,
+		Keys:       keys,
+		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		RequestLog: NewRequestLog(logs, slog.LevelDebug),
+		Compat:     true,
 	}
 	if opt != nil {
 		opt(&d)

@@ -13,18 +13,30 @@ import (
 
 // discardWriter is a ResponseWriter that keeps nothing, so the benchmark
 // measures the middleware, not a recorder.
-type discardWriter struct{ h http.Header }
+type discardWriter struct {
+	h      http.Header
+	status int
+}
 
-func (w *discardWriter) Header() http.Header         { return w.h }
-func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (w *discardWriter) WriteHeader(int)             {}
+func (w *discardWriter) Header() http.Header { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return len(p), nil
+}
+func (w *discardWriter) WriteHeader(s int) {
+	if w.status == 0 {
+		w.status = s
+	}
+}
 
 // BenchmarkMetricsMiddleware measures what the metrics middleware adds to a
 // request: the access-log middleware around a handler that answers at once,
 // without (off) and with (on) measure in between. The difference of the two
 // is the middleware's cost per request; it must allocate nothing.
 func BenchmarkMetricsMiddleware(b *testing.B) {
-	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := NewRequestLog(io.Discard, slog.LevelInfo)
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if x := exchangeOf(r); x != nil {
 			x.pattern = routeUploads
@@ -36,8 +48,8 @@ func BenchmarkMetricsMiddleware(b *testing.B) {
 		name string
 		h    http.Handler
 	}{
-		{"off", observe(log)(inner)},
-		{"on", observe(log)(measure(reg)(inner))},
+		{"off", observe(log, "test-bucket", 0)(inner)},
+		{"on", observe(log, "test-bucket", 0)(measure(reg)(inner))},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			r := httptest.NewRequest("POST", "/v1/uploads", nil)
@@ -66,6 +78,7 @@ func BenchmarkHandlerMetrics(b *testing.B) {
 	for _, mode := range []string{"off", "on"} {
 		s := newTestServer(b, func(d *Deps) {
 			d.Logger = slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			d.RequestLog = NewRequestLog(io.Discard, slog.LevelInfo)
 			if mode == "on" {
 				d.Metrics = metrics.New(metrics.Options{Environment: "bench", Namespace: "S3Presign"})
 			}

@@ -13,21 +13,39 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/auth"
 )
 
 // MaxBodyBytes caps every request body.
 const MaxBodyBytes = 64 << 10
 
 // exchange follows one request through the middleware: it records what the
-// access log prints and is the ResponseWriter the inner handlers write to.
+// request's log line prints, is the ResponseWriter the inner handlers write
+// to and is the request's context (carrying itself and the caller slot), so
+// that following a request costs one allocation, not one per piece.
 type exchange struct {
 	http.ResponseWriter
+	context.Context // the incoming request's context; see Value
+
 	id      string
 	pattern string // route pattern that matched ("" for none)
 	code    string // error code answered, if any
-	caller  string // authenticated caller, once known (for metrics)
+	caller  string // authenticated caller, once known (for metrics and the log)
 	status  int
 	bytes   int64
+
+	// issued is set by the one URL-issuing step of a request (Deps.audit):
+	// the request's line is then also its audit line.
+	issued bool
+	issue  issue
+
+	// callerSlot is where the authentication middleware stores the caller,
+	// instead of deriving a new context and request.
+	callerSlot auth.CallerSlot
+
+	// Header values held here, so that setting them allocates no slice.
+	idHeader, lengthHeader [1]string
 
 	// muxErrors is set while the ServeMux itself serves the request: its
 	// plain-text 404 and 405 answers are replaced by JSON errors.
@@ -36,6 +54,18 @@ type exchange struct {
 }
 
 type exchangeKey struct{}
+
+// Value makes the exchange the request's context: it answers for itself and
+// the caller slot, and passes every other key to the incoming context.
+func (x *exchange) Value(key any) any {
+	switch key.(type) {
+	case exchangeKey:
+		return x
+	case auth.CallerSlotKey:
+		return &x.callerSlot
+	}
+	return x.Context.Value(key)
+}
 
 // exchangeOf returns the request's exchange, or nil outside the middleware.
 func exchangeOf(r *http.Request) *exchange {
@@ -117,46 +147,38 @@ func newIDPrefix() string {
 	return hex.EncodeToString(b[:])
 }
 
-// observe gives each request an id (sent back as X-Request-Id) and writes one
-// access-log line per request: id, method, route pattern, status, error code,
-// duration and response bytes. It never logs the path's query, headers or
-// the response body, so no URL, signature or token reaches the log. Health
-// checks that pass are logged at debug level only.
-func observe(log *slog.Logger) func(http.Handler) http.Handler {
+// observe gives each request an id (sent back as X-Request-Id) and writes
+// its one log line when it is answered (see RequestLog): the access fields
+// and, when the request issued a URL, the audit fields. Health checks that
+// pass are logged at debug level only.
+func observe(log *RequestLog, bucket string, hops int) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			x := &exchange{ResponseWriter: w}
-			x.id = idPrefix + "-" + strconv.FormatUint(idCounter.Add(1), 10)
-			w.Header()["X-Request-Id"] = []string{x.id}
-			r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+			x := &exchange{ResponseWriter: w, Context: r.Context()}
+			x.id = newRequestID()
+			x.idHeader[0] = x.id
+			w.Header()["X-Request-Id"] = x.idHeader[:]
+			r = r.WithContext(x)
 			defer func() {
 				if x.status == 0 {
 					x.status = http.StatusOK // nothing written: net/http sends 200
 				}
-				level := slog.LevelInfo
-				switch {
-				case x.status >= 500:
-					level = slog.LevelError
-				case x.status < 300 && (x.pattern == routeHealthz || x.pattern == routeReadyz):
-					level = slog.LevelDebug
-				}
-				if !log.Enabled(r.Context(), level) {
-					return
-				}
-				log.LogAttrs(r.Context(), level, "request",
-					slog.String("id", x.id),
-					slog.String("method", r.Method),
-					slog.String("route", x.pattern),
-					slog.Int("status", x.status),
-					slog.String("code", x.code),
-					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-					slog.Int64("bytes", x.bytes),
-				)
+				end := time.Now()
+				log.write(&requestLine{x: x, r: r, end: end, duration: end.Sub(start), bucket: bucket, hops: hops})
 			}()
 			next.ServeHTTP(x, r)
 		})
 	}
+}
+
+// newRequestID returns the next request id: the process prefix, a dash and
+// a counter, built in one allocation.
+func newRequestID() string {
+	var b [len("0123456789ab-") + 20]byte
+	n := copy(b[:], idPrefix)
+	b[n] = '-'
+	return string(strconv.AppendUint(b[:n+1], idCounter.Add(1), 10))
 }
 
 // recoverPanics turns a panic into a logged 500 JSON answer (when nothing
@@ -191,7 +213,7 @@ const MaxCompleteBodyBytes = 1 << 20
 
 // limitBody caps request bodies at max bytes (MaxCompleteBodyBytes for a
 // multipart completion): a declared larger body gets 413 at once, a longer
-// actual body fails the read (and then 413).
+// chunked body fails the read (and then 413).
 func limitBody(max int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -203,7 +225,10 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 				writeErrorCode(w, r, CodeTooLarge, fmt.Sprintf("body is larger than %d bytes", max))
 				return
 			}
-			if r.Body != nil && r.Body != http.NoBody {
+			// A body with a declared length is already cut there by net/http,
+			// so only a chunked body (length -1) needs the reader that
+			// counts; this saves an allocation on every JSON request.
+			if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
 				r.Body = http.MaxBytesReader(w, r.Body, max)
 			}
 			next.ServeHTTP(w, r)

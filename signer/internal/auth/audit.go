@@ -34,13 +34,11 @@ type Issued struct {
 //	 "expires_at":"2026-01-02T03:04:05Z","request_id":"…"}
 //
 // Give it a logger that keeps Info lines (audit lines must not be filtered by
-// the service's log level). As a guard, a key that looks like a URL or carries
+// the service's log level). The signer's API does not call it: it writes the
+// same fields in each request's one line (api.RequestLog), through SafeKey. As a guard, a key that looks like a URL or carries
 // signing parameters is not logged.
 func Audit(ctx context.Context, log *slog.Logger, e Issued) {
-	key := e.Key
-	if looksSigned(key) {
-		key = "[redacted: looked like a URL]"
-	}
+	key := SafeKey(e.Key)
 	log.LogAttrs(ctx, slog.LevelInfo, AuditMessage,
 		slog.Bool("audit", true),
 		slog.String("caller", e.Caller.Name),
@@ -53,7 +51,27 @@ func Audit(ctx context.Context, log *slog.Logger, e Issued) {
 	)
 }
 
+// SafeKey returns key as an audit line may hold it: a key that looks like a
+// URL or carries signing parameters (a handler bug passing the URL as the
+// key) is replaced by a marker, so no signature reaches the log.
+func SafeKey(key string) string {
+	if looksSigned(key) {
+		return "[redacted: looked like a URL]"
+	}
+	return key
+}
+
 func looksSigned(s string) bool {
-	l := strings.ToLower(s)
-	return strings.Contains(l, "://") || strings.Contains(l, "x-amz-") || strings.Contains(l, "signature=")
+	return strings.Contains(s, "://") || containsFold(s, "x-amz-") || containsFold(s, "signature=")
+}
+
+// containsFold reports whether s contains sub (lower-case ASCII) in any
+// case, without the copy strings.ToLower makes of s.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }

@@ -80,17 +80,39 @@ func remoteIP(remoteAddr string) (netip.Addr, bool) {
 	return a.Unmap().WithZone(""), true
 }
 
+// bucketKey names a rate-limit bucket: a caller's, or a client address's.
+// It is a comparable struct rather than a string so that finding a bucket
+// builds no string per request.
+type bucketKey struct {
+	caller string       // a caller's bucket; "" for an address's
+	ip     netip.Prefix // an address's bucket (invalid: address unknown)
+}
+
+// String names the bucket as "caller:<name>", "ip:<address>",
+// "ip:<v6 /64>" or "ip:unknown".
+func (k bucketKey) String() string {
+	switch {
+	case k.caller != "":
+		return "caller:" + k.caller
+	case !k.ip.IsValid():
+		return "ip:unknown"
+	case k.ip.Addr().Is4():
+		return "ip:" + k.ip.Addr().String()
+	}
+	return "ip:" + k.ip.String()
+}
+
 // ipBucketKey names the rate-limit bucket of a client address: the address
 // for IPv4, its /64 for IPv6 (one subscriber usually holds a whole /64 and
 // could otherwise take a fresh bucket per address).
-func ipBucketKey(a netip.Addr) string {
+func ipBucketKey(a netip.Addr) bucketKey {
 	switch {
 	case !a.IsValid():
-		return "ip:unknown"
+		return bucketKey{}
 	case a.Is4():
-		return "ip:" + a.String()
+		return bucketKey{ip: netip.PrefixFrom(a, 32)}
 	default:
 		p, _ := a.Prefix(64)
-		return "ip:" + p.String()
+		return bucketKey{ip: p}
 	}
 }

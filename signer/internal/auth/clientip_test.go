@@ -57,7 +57,7 @@ func TestIPBucketKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		a, _ := remoteIP(tt.remote)
-		if got := ipBucketKey(a); got != tt.want {
+		if got := ipBucketKey(a).String(); got != tt.want {
 			t.Errorf("ipBucketKey(%s) = %q, want %q", tt.remote, got, tt.want)
 		}
 	}

@@ -31,7 +31,7 @@ func Middleware(a Authenticator, lim *Limiter, onError ErrorWriter) func(http.Ha
 				onError(w, r, err)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(WithCaller(r.Context(), c)))
+			next.ServeHTTP(w, withCaller(r, c))
 		})
 	}
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -257,5 +258,51 @@ func TestMiddlewareWithOIDC(t *testing.T) {
 	}
 	if w := do(mint(t, jwt.SigningMethodRS256, rk[0], "a", claimsFor(p, c, "alice"))); w.Code != 200 {
 		t.Fatalf("cached key while the JWKS is down: %d, want 200", w.Code)
+	}
+}
+
+// slotContext answers for a caller slot, as the API's per-request context
+// does.
+type slotContext struct {
+	context.Context
+	slot CallerSlot
+}
+
+func (c *slotContext) Value(key any) any {
+	if _, ok := key.(CallerSlotKey); ok {
+		return &c.slot
+	}
+	return c.Context.Value(key)
+}
+
+// TestMiddlewareFillsTheCallerSlot: with a caller slot in the request's
+// context, Middleware stores the caller there (no new request), and an
+// unfilled slot names no caller.
+func TestMiddlewareFillsTheCallerSlot(t *testing.T) {
+	a, aliceKey, _, _ := newKeysFor(t)
+	ctx := &slotContext{Context: context.Background()}
+	if _, ok := FromContext(ctx); ok {
+		t.Fatal("an empty slot names a caller")
+	}
+	var got Caller
+	var ok bool
+	var sameRequest bool
+	r := httptest.NewRequest("GET", "/", nil).WithContext(ctx)
+	r.Header.Set("Authorization", "Bearer "+aliceKey)
+	h := Middleware(a, nil, func(http.ResponseWriter, *http.Request, error) { t.Error("refused") })(
+		http.HandlerFunc(func(_ http.ResponseWriter, inner *http.Request) {
+			got, ok = FromContext(inner.Context())
+			sameRequest = inner == r
+		}))
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if !ok || got.Name != "alice" || !sameRequest {
+		t.Errorf("caller %+v, %v; same request %v", got, ok, sameRequest)
+	}
+	// Control: without a slot, the caller rides in a derived context.
+	r = httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "Bearer "+aliceKey)
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if !ok || got.Name != "alice" || sameRequest {
+		t.Errorf("without a slot: caller %+v, %v; same request %v", got, ok, sameRequest)
 	}
 }

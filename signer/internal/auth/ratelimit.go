@@ -53,12 +53,12 @@ type Limiter struct {
 	now        func() time.Time
 
 	mu      sync.Mutex
-	buckets map[string]*list.Element // of *bucket
-	lru     list.List                // front: most recently used
+	buckets map[bucketKey]*list.Element // of *bucket
+	lru     list.List                   // front: most recently used
 }
 
 type bucket struct {
-	key   string
+	key   bucketKey
 	lim   *rate.Limiter
 	limit authconfig.Limit
 	last  time.Time
@@ -103,7 +103,7 @@ func NewLimiter(cfg LimiterConfig) (*Limiter, error) {
 		maxEntries: cfg.MaxEntries,
 		idleTTL:    cfg.IdleTTL,
 		now:        cfg.Now,
-		buckets:    map[string]*list.Element{},
+		buckets:    map[bucketKey]*list.Element{},
 	}
 	if l.maxEntries == 0 {
 		l.maxEntries = DefaultMaxEntries
@@ -128,7 +128,7 @@ func (l *Limiter) AllowCaller(r *http.Request, c Caller) error {
 	if o, ok := l.overrides[c.Name]; ok && lim == (authconfig.Limit{}) {
 		lim = o
 	}
-	return l.allow("caller:"+c.Name, lim.Or(l.def))
+	return l.allow(bucketKey{caller: c.Name}, lim.Or(l.def))
 }
 
 // AllowIP charges one request to the client IP's bucket (see ClientIP).
@@ -136,7 +136,7 @@ func (l *Limiter) AllowIP(r *http.Request) error {
 	return l.allow(ipBucketKey(ClientIP(r, l.hops)), l.perIP)
 }
 
-func (l *Limiter) allow(key string, limit authconfig.Limit) error {
+func (l *Limiter) allow(key bucketKey, limit authconfig.Limit) error {
 	l.mu.Lock()
 	now := l.now()
 	b := l.bucketLocked(key, limit, now)
@@ -159,7 +159,7 @@ func (l *Limiter) allow(key string, limit authconfig.Limit) error {
 
 // bucketLocked returns key's bucket, creating it if needed, marking it used,
 // and evicting idle buckets and, past MaxEntries, the least recently used.
-func (l *Limiter) bucketLocked(key string, limit authconfig.Limit, now time.Time) *bucket {
+func (l *Limiter) bucketLocked(key bucketKey, limit authconfig.Limit, now time.Time) *bucket {
 	l.sweepLocked(now)
 	if e, ok := l.buckets[key]; ok {
 		b := e.Value.(*bucket)

@@ -46,15 +46,20 @@ func (b *Builder) Upload(caller, name string) (string, error) {
 	if err := CheckName("fileName", name); err != nil {
 		return "", err
 	}
-	scope, err := b.Scope(caller)
+	if caller != "" {
+		if err := CheckCaller(caller); err != nil {
+			return "", err
+		}
+	}
+	id, err := newID(b.rand)
 	if err != nil {
 		return "", err
 	}
-	id, err := NewID(b.rand)
-	if err != nil {
-		return "", err
+	// One concatenation, one allocation: the key is scope + id + "/" + name.
+	if caller == "" {
+		return b.checkLen(b.prefix + string(id[:]) + "/" + name)
 	}
-	return b.checkLen(scope + id + "/" + name)
+	return b.checkLen(b.prefix + caller + "/" + string(id[:]) + "/" + name)
 }
 
 // Compat builds the compat routes' key: scope + fileName + "." + extension,

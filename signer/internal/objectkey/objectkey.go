@@ -185,11 +185,21 @@ var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadd
 
 // NewID reads 16 bytes from rand and returns them as a 26-character id.
 func NewID(rand io.Reader) (string, error) {
-	var b [16]byte
-	if _, err := io.ReadFull(rand, b[:]); err != nil {
-		return "", fmt.Errorf("objectkey: reading random id: %w", err)
+	id, err := newID(rand)
+	if err != nil {
+		return "", err
 	}
+	return string(id[:]), nil
+}
+
+// newID is NewID as an array, which a caller can concatenate without
+// allocating the id's string first.
+func newID(rand io.Reader) ([IDLen]byte, error) {
+	var b [16]byte
 	var out [IDLen]byte
+	if _, err := io.ReadFull(rand, b[:]); err != nil {
+		return out, fmt.Errorf("objectkey: reading random id: %w", err)
+	}
 	idEncoding.Encode(out[:], b[:])
-	return string(out[:]), nil
+	return out, nil
 }
