@@ -100,9 +100,9 @@ func NewEdge(scope constructs.Construct, id string, props *EdgeProps) *Edge {
 				EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
 			}},
 		},
-		HttpVersion:            awscloudfront.HttpVersion_HTTP2_AND_3,
-		PriceClass:             awscloudfront.PriceClass_PRICE_CLASS_100,
-		EnableIpv6:             jsii.Bool(true),
+		HttpVersion: awscloudfront.HttpVersion_HTTP2_AND_3,
+		PriceClass:  awscloudfront.PriceClass_PRICE_CLASS_100,
+		EnableIpv6:  jsii.Bool(true),
 	}
 	if env.CustomDomain() {
 		dp.Certificate = awscertificatemanager.Certificate_FromCertificateArn(this, jsii.String("Certificate"), jsii.String(env.CertificateArn))
