@@ -21,10 +21,9 @@ const ContextKey = "environments"
 // EnvContextKey is the context key that picks the environment (`-c env=prod`).
 const EnvContextKey = "env"
 
-// ProdName is the environment name that gets the strictest checks: auth mode
-// "none" and removal policy "destroy" are refused there. The signer applies
-// the same rule to its own S3PRESIGN_ENVIRONMENT.
-const ProdName = "prod"
+// CloudFrontCertificateRegion is where ACM certificates for CloudFront live:
+// a distribution takes its viewer certificate from us-east-1 only.
+const CloudFrontCertificateRegion = "us-east-1"
 
 // Signing modes: who signs the URLs.
 const (
@@ -38,7 +37,8 @@ const (
 
 // Auth modes: who may ask the signer for URLs.
 const (
-	// AuthNone lets anyone ask. Refused in prod.
+	// AuthNone lets anyone ask. Refused for every deployed environment; only
+	// the local stack (infra/local) runs the signer this way.
 	AuthNone = "none"
 	// AuthAPIKey checks API keys whose hashes live in a Secrets Manager secret.
 	AuthAPIKey = "apikey"
@@ -74,7 +74,13 @@ const (
 // cdk.json key; Defaults gives the value used when a key is left out.
 type Environment struct {
 	// Name is the environment's key in cdk.json (dev, staging, prod, ...).
+	// It is only a name: production guards key on Production, not on it.
 	Name string
+	// Production turns on the production-only guards (production): removal
+	// policy "destroy", WAF off and http:// page origins are refused;
+	// termination protection and load-balancer deletion protection are on;
+	// the signer gets S3PRESIGN_PRODUCTION=true.
+	Production bool
 	// Account is the AWS account id (account). Empty: environment-agnostic synth.
 	Account string
 	// Region is the AWS region (region). Empty: environment-agnostic synth.
@@ -124,10 +130,20 @@ type Environment struct {
 	CPU int
 	// MemoryMiB is the Fargate task memory (memoryMiB).
 	MemoryMiB int
-	// CertificateArn is an ACM certificate for the HTTPS listener (certificateArn).
+	// CertificateArn is an ACM certificate in us-east-1 for the CloudFront
+	// distribution's custom name (certificateArn). Empty: the distribution's
+	// own https://<id>.cloudfront.net name and certificate.
 	CertificateArn string
-	// DomainName is the signer's public host name, covered by the certificate (domainName).
+	// DomainName is the signer's custom host name, covered by the certificate
+	// (domainName); a CNAME (or alias) to the distribution. Needs certificateArn.
 	DomainName string
+	// WAFEnabled puts an AWS WAF web ACL (per-IP rate rule and AWS managed
+	// rule groups) in front of the signer (wafEnabled). Refused off in production.
+	WAFEnabled bool
+	// WAFRateLimit is the WAF rate rule's limit: requests per client IP per
+	// 5 minutes (wafRateLimit), 10 to 2,000,000,000. Above it the IP gets 403
+	// until its rate falls back under the limit.
+	WAFRateLimit int
 	// NatGateways is the NAT gateway count (natGateways). 0: tasks run in
 	// public subnets with a public IP (cheap); 1+: private subnets, no public IP.
 	NatGateways int
@@ -187,6 +203,8 @@ func Defaults(name string) Environment {
 		MaxExpiry:                   time.Hour,
 		Signing:                     SigningRole,
 		AuthMode:                    AuthAPIKey,
+		WAFEnabled:                  true,
+		WAFRateLimit:                2000,
 		CompatRoutes:                true,
 		CompatOverwrite:             OverwriteAllow,
 		DesiredCount:                1,
@@ -210,11 +228,14 @@ func Defaults(name string) Environment {
 	}
 }
 
-// IsProd reports whether this is the production environment.
-func (e Environment) IsProd() bool { return e.Name == ProdName }
+// IsProd reports whether the environment is marked production (production
+// in cdk.json). The name plays no part: "eu-prod" is production only if it
+// says so.
+func (e Environment) IsProd() bool { return e.Production }
 
-// HTTPS reports whether a certificate is configured.
-func (e Environment) HTTPS() bool { return e.CertificateArn != "" }
+// CustomDomain reports whether the signer is served under domainName with
+// its own certificate instead of the distribution's cloudfront.net name.
+func (e Environment) CustomDomain() bool { return e.CertificateArn != "" }
 
 // Load decodes the context value stored under ContextKey (a JSON object of
 // environments, as a Go value from the CDK context or as json.RawMessage),

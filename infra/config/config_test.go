@@ -60,12 +60,12 @@ func TestCommittedCDKJSONIsValidForEveryEnvironment(t *testing.T) {
 		}
 	}
 	prod, _ := config.LoadCDKJSON(data, "prod")
-	if prod.AuthMode == config.AuthNone || prod.RemovalPolicy != config.RemovalRetain || !prod.HTTPS() {
-		t.Errorf("prod: authMode %q removalPolicy %q https %v; want not none, retain, https", prod.AuthMode, prod.RemovalPolicy, prod.HTTPS())
+	if prod.AuthMode == config.AuthNone || prod.RemovalPolicy != config.RemovalRetain || !prod.CustomDomain() || !prod.Production {
+		t.Errorf("prod: authMode %q removalPolicy %q https %v; want not none, retain, custom domain, production", prod.AuthMode, prod.RemovalPolicy, prod.CustomDomain())
 	}
 	dev, _ := config.LoadCDKJSON(data, "dev")
-	if dev.AuthMode != config.AuthNone || dev.NatGateways != 0 {
-		t.Errorf("dev: authMode %q natGateways %d; want none and 0 (cheap)", dev.AuthMode, dev.NatGateways)
+	if dev.AuthMode != config.AuthAPIKey || dev.NatGateways != 0 || dev.Production {
+		t.Errorf("dev: authMode %q natGateways %d production %v; want apikey, 0 (cheap), not production", dev.AuthMode, dev.NatGateways, dev.Production)
 	}
 }
 
@@ -121,7 +121,7 @@ func TestDefaultsApplyToLeftOutKeys(t *testing.T) {
 
 func TestLoadAcceptsGoValuesFromTheCDKContext(t *testing.T) {
 	// jsii hands numbers over as float64.
-	ctx := map[string]any{"dev": map[string]any{"maxSize": float64(5 << 30), "maxExpiry": "2h", "authMode": "none"}}
+	ctx := map[string]any{"dev": map[string]any{"maxSize": float64(5 << 30), "maxExpiry": "2h", "authMode": "oidc", "oidcIssuer": "https://idp.example.com", "oidcAudience": "s3presign"}}
 	env, err := config.Load(ctx, "dev")
 	if err != nil {
 		t.Fatal(err)
@@ -244,37 +244,121 @@ func TestUnknownEnvironmentListsTheKnownOnes(t *testing.T) {
 	}
 }
 
-func TestProdRefusesAuthNone(t *testing.T) {
-	_, err := config.Load(envsJSON(t, "prod", map[string]any{"authMode": "none"}), "prod")
-	if err == nil || !strings.Contains(err.Error(), `prod.authMode: "none" is refused in prod`) {
-		t.Fatalf("got %v, want prod+none refused", err)
-	}
-	// Controls: prod with apikey, and dev with none.
-	if _, err := config.Load(envsJSON(t, "prod", map[string]any{"authMode": "apikey"}), "prod"); err != nil {
-		t.Fatalf("prod apikey: %v", err)
-	}
-	if _, err := config.Load(envsJSON(t, "dev", map[string]any{"authMode": "none"}), "dev"); err != nil {
-		t.Fatalf("dev none: %v", err)
+func TestEveryEnvironmentRefusesAuthNone(t *testing.T) {
+	for _, env := range []struct {
+		name string
+		prod bool
+	}{{"dev", false}, {"staging", false}, {"prod", true}, {"eu-prod", true}} {
+		_, err := config.Load(envsJSON(t, env.name, map[string]any{"authMode": "none", "production": env.prod}), env.name)
+		want := env.name + `.authMode: "none" is refused for every deployed environment`
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `set "apikey"`) {
+			t.Errorf("%s: got %v, want %q naming the fix", env.name, err, want)
+		}
+		// Controls: the same environment with apikey and with oidc.
+		for _, ok := range []map[string]any{
+			{"authMode": "apikey", "production": env.prod},
+			{"authMode": "oidc", "oidcIssuer": "https://idp.example.com", "oidcAudience": "s3presign", "production": env.prod},
+		} {
+			if _, err := config.Load(envsJSON(t, env.name, ok), env.name); err != nil {
+				t.Errorf("%s %v: %v", env.name, ok, err)
+			}
+		}
 	}
 }
 
-func TestProdRefusesDestroyAndWildcardOrigins(t *testing.T) {
+// A page served over plain HTTP would carry the caller's API key or token
+// in clear: refused whatever the mode, except on loopback.
+func TestAuthOverPlainHTTPOriginIsRefused(t *testing.T) {
+	for _, mode := range []map[string]any{
+		{"authMode": "apikey"},
+		{"authMode": "oidc", "oidcIssuer": "https://idp.example.com", "oidcAudience": "s3presign"},
+	} {
+		o := map[string]any{"allowedOrigins": []string{"https://ok.example.com", "http://app.example.com"}}
+		for k, v := range mode {
+			o[k] = v
+		}
+		_, err := config.Load(envsJSON(t, "staging", o), "staging")
+		want := "staging.allowedOrigins[1]: a plain-HTTP page origin is refused with authMode " + jsonString(mode["authMode"])
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `"https://app.example.com"`) {
+			t.Errorf("%v: got %v, want %q with the https fix", mode, err, want)
+		}
+		if strings.Contains(err.Error(), "allowedOrigins[0]") {
+			t.Errorf("the https origin was refused too: %v", err)
+		}
+		// Controls: https, and loopback pages (a developer's machine).
+		for _, origins := range [][]string{{"https://app.example.com"}, {"http://127.0.0.1:8081", "http://localhost:8081", "http://[::1]:8081"}} {
+			o["allowedOrigins"] = origins
+			if _, err := config.Load(envsJSON(t, "staging", o), "staging"); err != nil {
+				t.Errorf("%v %v: %v", mode, origins, err)
+			}
+		}
+	}
+}
+
+// The production guards follow the production setting, not the name: a
+// second production environment ("eu-prod") gets every one of them and an
+// environment called "prod" without the setting gets none.
+func TestProductionGuardsFollowTheSettingNotTheName(t *testing.T) {
 	tests := []struct {
 		override map[string]any
 		want     string
 	}{
-		{map[string]any{"removalPolicy": "destroy"}, `prod.removalPolicy: "destroy" is refused in prod`},
-		{map[string]any{"allowedOrigins": []string{"http://app.example.com"}}, "prod.allowedOrigins[0]: must use https in prod"},
+		{map[string]any{"removalPolicy": "destroy"}, `removalPolicy: "destroy" is refused in a production environment`},
+		{map[string]any{"allowedOrigins": []string{"http://127.0.0.1:8081"}}, "allowedOrigins[0]: must use https in a production environment"},
+		{map[string]any{"wafEnabled": false}, "wafEnabled: false is refused in a production environment"},
 	}
 	for _, tt := range tests {
-		_, err := config.Load(envsJSON(t, "prod", tt.override), "prod")
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%v: got %v, want %q", tt.override, err, tt.want)
+		for _, name := range []string{"prod", "eu-prod"} {
+			o := map[string]any{"production": true}
+			for k, v := range tt.override {
+				o[k] = v
+			}
+			_, err := config.Load(envsJSON(t, name, o), name)
+			if err == nil || !strings.Contains(err.Error(), name+"."+tt.want) {
+				t.Errorf("%s %v: got %v, want %q", name, tt.override, err, name+"."+tt.want)
+			}
+			// Control: the same setting without production, even named prod.
+			o["production"] = false
+			if _, err := config.Load(envsJSON(t, name, o), name); err != nil {
+				t.Errorf("%s not production %v: %v", name, tt.override, err)
+			}
 		}
-		// Control: the same setting is fine outside prod.
-		if _, err := config.Load(envsJSON(t, "dev", tt.override), "dev"); err != nil {
-			t.Errorf("dev %v: %v", tt.override, err)
+	}
+	env, err := config.Load(envsJSON(t, "eu-prod", map[string]any{"production": true}), "eu-prod")
+	if err != nil || !env.IsProd() {
+		t.Errorf("eu-prod with production true: IsProd %v, err %v", env.IsProd(), err)
+	}
+	if env, _ := config.Load(envsJSON(t, "prod", nil), "prod"); env.IsProd() {
+		t.Error("an environment named prod without the production setting is production")
+	}
+}
+
+func TestWAFRateLimitBounds(t *testing.T) {
+	for _, bad := range []int{0, 9, 2_000_000_001} {
+		_, err := config.Load(envsJSON(t, "dev", map[string]any{"wafRateLimit": bad}), "dev")
+		if err == nil || !strings.Contains(err.Error(), "dev.wafRateLimit: must be between 10 and 2000000000") {
+			t.Errorf("%d: got %v", bad, err)
 		}
+	}
+	for _, ok := range []int{10, 2000, 2_000_000_000} {
+		if _, err := config.Load(envsJSON(t, "dev", map[string]any{"wafRateLimit": ok}), "dev"); err != nil {
+			t.Errorf("control %d: %v", ok, err)
+		}
+	}
+}
+
+func TestCustomDomainNeedsACloudFrontCertificate(t *testing.T) {
+	_, err := config.Load(envsJSON(t, "dev", map[string]any{"domainName": "signer.example.com"}), "dev")
+	if err == nil || !strings.Contains(err.Error(), "dev.domainName: needs certificateArn (an ACM certificate in us-east-1") {
+		t.Errorf("domain without certificate: got %v", err)
+	}
+	ok := map[string]any{"domainName": "signer.example.com", "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"}
+	if _, err := config.Load(envsJSON(t, "dev", ok), "dev"); err != nil {
+		t.Errorf("control: %v", err)
+	}
+	ok["certificateArn"] = "arn:aws:acm:eu-west-1:123456789012:certificate/abc"
+	if _, err := config.Load(envsJSON(t, "dev", ok), "dev"); err == nil || !strings.Contains(err.Error(), "dev.certificateArn: must be a certificate in us-east-1") {
+		t.Errorf("certificate outside us-east-1: got %v", err)
 	}
 }
 
@@ -297,14 +381,13 @@ func TestAccountAndRegionGoTogether(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	okEnv := map[string]any{"account": "123456789012", "region": "eu-west-1", "availabilityZones": []string{"eu-west-1a", "eu-west-1b"},
-		"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc", "domainName": "signer.example.com"}
+		"certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc", "domainName": "signer.example.com"}
 	if _, err := config.Load(envsJSON(t, "dev", okEnv), "dev"); err != nil {
 		t.Fatalf("control: %v", err)
 	}
-	okEnv["certificateArn"] = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
 	okEnv["availabilityZones"] = []string{"eu-west-1a", "us-east-1b"}
 	_, err = config.Load(envsJSON(t, "dev", okEnv), "dev")
-	for _, want := range []string{"dev.certificateArn: must be in the stack's region eu-west-1", "dev.availabilityZones[1]: must be a zone of eu-west-1"} {
+	for _, want := range []string{"dev.availabilityZones[1]: must be a zone of eu-west-1"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("got %v, want %q", err, want)
 		}

@@ -18,6 +18,7 @@ type field struct {
 // fields lists every accepted key; any other key is reported as unknown, so a
 // typo cannot silently fall back to a default.
 var fields = []field{
+	{"production", boolean(func(e *Environment) *bool { return &e.Production })},
 	{"account", str(func(e *Environment) *string { return &e.Account })},
 	{"region", str(func(e *Environment) *string { return &e.Region })},
 	{"availabilityZones", strs(func(e *Environment) *[]string { return &e.AvailabilityZones })},
@@ -41,6 +42,8 @@ var fields = []field{
 	{"memoryMiB", integer(func(e *Environment) *int { return &e.MemoryMiB })},
 	{"certificateArn", str(func(e *Environment) *string { return &e.CertificateArn })},
 	{"domainName", str(func(e *Environment) *string { return &e.DomainName })},
+	{"wafEnabled", boolean(func(e *Environment) *bool { return &e.WAFEnabled })},
+	{"wafRateLimit", integer(func(e *Environment) *int { return &e.WAFRateLimit })},
 	{"natGateways", integer(func(e *Environment) *int { return &e.NatGateways })},
 	{"vpcFlowLogs", boolean(func(e *Environment) *bool { return &e.VPCFlowLogs })},
 	{"noncurrentVersionExpiryDays", integer(func(e *Environment) *int { return &e.NoncurrentVersionExpiryDays })},

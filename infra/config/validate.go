@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -17,6 +18,9 @@ const (
 	MaxURLLifetime = 7 * 24 * time.Hour
 	// MaxTasks bounds desiredCount and maxCount.
 	MaxTasks = 100
+	// MinWAFRateLimit and MaxWAFRateLimit are AWS WAF's bounds of a rate-based
+	// rule's limit (requests per 5 minutes).
+	MinWAFRateLimit, MaxWAFRateLimit = 10, 2_000_000_000
 )
 
 // LogRetentionValues are the retention periods CloudWatch Logs accepts, in days.
@@ -89,6 +93,8 @@ func validate(e Environment) []error {
 	for i, o := range e.AllowedOrigins {
 		if err := checkOrigin(o, e.IsProd()); err != nil {
 			bad(fmt.Sprintf("allowedOrigins[%d]", i), "%v", err)
+		} else if err := checkCredentialsOverHTTP(o, e.AuthMode); err != nil {
+			bad(fmt.Sprintf("allowedOrigins[%d]", i), "%v", err)
 		}
 	}
 	for i, r := range e.AllowedReferers {
@@ -149,8 +155,10 @@ func validate(e Environment) []error {
 	}
 	oneOf("signing", e.Signing, SigningRole, SigningUser)
 	oneOf("authMode", e.AuthMode, AuthNone, AuthAPIKey, AuthOIDC)
-	if e.IsProd() && e.AuthMode == AuthNone {
-		bad("authMode", "\"none\" is refused in prod: anyone on the internet could get upload and download URLs; use \"apikey\" or \"oidc\"")
+	if e.AuthMode == AuthNone {
+		bad("authMode", "\"none\" is refused for every deployed environment: anyone on the internet could get upload and download URLs; "+
+			"set \"apikey\" (keys made with `signer apikey new NAME`, hashes in the environment's API-key secret) or \"oidc\"; "+
+			"only the local stack (make run) runs without authentication")
 	}
 	if e.AuthMode == AuthOIDC {
 		if u, err := url.Parse(e.OIDCIssuer); e.OIDCIssuer == "" || err != nil || u.Scheme != "https" || u.Host == "" {
@@ -179,15 +187,28 @@ func validate(e Environment) []error {
 		switch {
 		case m == nil:
 			bad("certificateArn", "must be an ACM certificate ARN, got %q", e.CertificateArn)
-		case e.Region != "" && m[1] != e.Region:
-			bad("certificateArn", "must be in the stack's region %s, got region %s", e.Region, m[1])
+		case m[1] != CloudFrontCertificateRegion:
+			bad("certificateArn", "must be a certificate in %s (CloudFront takes viewer certificates from there only, whatever the stack's region), got region %s; request or import it in %s",
+				CloudFrontCertificateRegion, m[1], CloudFrontCertificateRegion)
 		}
 		if e.DomainName == "" {
 			bad("domainName", "must be set when certificateArn is: the certificate names it and the URL output uses it")
 		}
 	}
-	if e.DomainName != "" && !hostRE.MatchString(e.DomainName) {
-		bad("domainName", "must be a lower-case DNS name such as signer.example.com, got %q", e.DomainName)
+	if e.DomainName != "" {
+		if !hostRE.MatchString(e.DomainName) {
+			bad("domainName", "must be a lower-case DNS name such as signer.example.com, got %q", e.DomainName)
+		}
+		if e.CertificateArn == "" {
+			bad("domainName", "needs certificateArn (an ACM certificate in %s covering %s): CloudFront serves a custom name only with its certificate; "+
+				"or leave domainName empty to use the distribution's https://<id>.cloudfront.net URL", CloudFrontCertificateRegion, e.DomainName)
+		}
+	}
+	if e.WAFRateLimit < MinWAFRateLimit || e.WAFRateLimit > MaxWAFRateLimit {
+		bad("wafRateLimit", "must be between %d and %d requests per client IP per 5 minutes (AWS WAF's limits), got %d", MinWAFRateLimit, MaxWAFRateLimit, e.WAFRateLimit)
+	}
+	if e.IsProd() && !e.WAFEnabled {
+		bad("wafEnabled", "false is refused in a production environment: the web ACL is the only limit across all tasks; set it to true (or remove the key)")
 	}
 
 	if e.NatGateways < 0 || e.NatGateways > 3 {
@@ -205,7 +226,7 @@ func validate(e Environment) []error {
 	oneOf("encryption", e.Encryption, EncryptionS3, EncryptionKMS)
 	oneOf("removalPolicy", e.RemovalPolicy, RemovalRetain, RemovalDestroy)
 	if e.IsProd() && e.RemovalPolicy == RemovalDestroy {
-		bad("removalPolicy", "\"destroy\" is refused in prod: deleting the stack must not delete the uploads")
+		bad("removalPolicy", "\"destroy\" is refused in a production environment: deleting the stack must not delete the uploads; set \"retain\"")
 	}
 	errs = append(errs, validateMonitoring(e)...)
 	return errs
@@ -223,9 +244,31 @@ func checkOrigin(o string, prod bool) error {
 		return fmt.Errorf("must be an origin such as https://app.example.com (scheme, host, optional port; no path or trailing slash), got %q", o)
 	}
 	if prod && u.Scheme != "https" {
-		return fmt.Errorf("must use https in prod, got %q", o)
+		return fmt.Errorf("must use https in a production environment, got %q", o)
 	}
 	return nil
+}
+
+// checkCredentialsOverHTTP refuses a plain-HTTP page origin when callers
+// authenticate: such a page carries its API key or token in clear to and
+// from the browser, where anyone on the path can read or swap it. Loopback
+// pages (a developer's own machine, what browsers treat as a secure context)
+// cross no network and stay allowed.
+func checkCredentialsOverHTTP(o, authMode string) error {
+	u, err := url.Parse(o)
+	if err != nil || u.Scheme != "http" || authMode == AuthNone || isLoopback(u.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("a plain-HTTP page origin is refused with authMode %q: the page would carry its API key or token unencrypted; "+
+		"serve the page over https (%q), or use a loopback origin such as http://127.0.0.1:8081 for local pages", authMode, "https://"+u.Host)
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkReferer accepts an aws:Referer pattern: an http(s) URL, "*" and "?"

@@ -244,8 +244,11 @@ func uploadsRule(scope constructs.Construct, env *config.Environment, bucket aws
 		}),
 	}})
 	awslogs.NewCfnResourcePolicy(scope, jsii.String("UploadEventsPolicy"), &awslogs.CfnResourcePolicyProps{
-		PolicyName:     jsii.String(*stack.StackName() + "-upload-events"),
-		PolicyDocument: awscdk.Stack_Of(scope).ToJsonString(policy.ToJSON(), nil),
+		PolicyName: jsii.String(*stack.StackName() + "-upload-events"),
+		// The document itself, resolved by the CDK: its ToJSON() value would
+		// come back to Go and return with its condition map wrapped as
+		// {"$jsii.map": ...}, which is not IAM (the grammar test catches it).
+		PolicyDocument: awscdk.Stack_Of(scope).ToJsonString(policy, nil),
 	})
 	return rule
 }

@@ -23,7 +23,21 @@ const (
 	// SidDenyUnscanned refuses presigned GETs of uploads that GuardDuty has
 	// not tagged NO_THREATS_FOUND (malwareScanning only, issue 11).
 	SidDenyUnscanned = "DenyPresignedGetUnlessScannedClean"
+	// SidDenyScanTagWrites refuses writing or deleting object tags under the
+	// upload prefix to everyone but GuardDuty's scan role (malwareScanning
+	// only), so nobody can forge the tag the download Deny trusts.
+	SidDenyScanTagWrites = "DenyTagWritesUnderUploadPrefixExceptScanner"
 )
+
+// TagWriteActions are every action that sets or removes an object's tags.
+// s3:PutObjectTagging is also what S3 checks for a PutObject that carries
+// tags (x-amz-tagging), so the Deny covers tagged uploads too.
+var TagWriteActions = []string{
+	"s3:DeleteObjectTagging",
+	"s3:DeleteObjectVersionTagging",
+	"s3:PutObjectTagging",
+	"s3:PutObjectVersionTagging",
+}
 
 // Condition keys and values used by the statements.
 const (
@@ -147,6 +161,24 @@ func BucketPolicy(env config.Environment, bucketARN string) Document {
 		})
 	}
 	return doc
+}
+
+// ScanTagDeny is the bucket-policy statement that makes the scan tag
+// unforgeable: TagWriteActions on bucket/<uploadPrefix>* are denied to every
+// principal whose ARN is not scanRoleARN (GuardDuty's Malware Protection
+// role, which writes GuardDutyMalwareScanStatus). Without it any in-account
+// principal allowed s3:PutObjectTagging could mark an unscanned or infected
+// object NO_THREATS_FOUND and make it downloadable. Only with
+// malwareScanning; bucketARN and scanRoleARN may be CDK tokens.
+func ScanTagDeny(env config.Environment, bucketARN, scanRoleARN string) Statement {
+	return Statement{
+		Sid:       SidDenyScanTagWrites,
+		Effect:    Deny,
+		Principal: Everyone(),
+		Action:    append([]string(nil), TagWriteActions...),
+		Resource:  []string{PrefixARN(bucketARN, env.UploadPrefix)},
+		Condition: Condition{"ArnNotEquals": {KeyPrincipalArn: {scanRoleARN}}},
+	}
 }
 
 // SignerStatement is the signer's identity-policy statement: exactly

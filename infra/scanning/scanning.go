@@ -1,7 +1,8 @@
 // Package scanning is the malware-scanning construct: a GuardDuty Malware
 // Protection for S3 plan on the upload prefix, with object tagging on, and
 // the IAM role GuardDuty assumes to scan and tag (the permissions the
-// GuardDuty documentation lists for that role, scoped to the prefix).
+// GuardDuty documentation lists for that role, scoped to the prefix), and
+// the bucket-policy Deny that keeps everyone else from writing tags there.
 //
 // With tagging on, GuardDuty tags every new object under the prefix with
 // GuardDutyMalwareScanStatus. The bucket policy (infra/policy) refuses
@@ -112,6 +113,10 @@ func NewScanning(scope constructs.Construct, id string, props *ScanningProps) *S
 		},
 	})
 	s.PlanID = s.Plan.AttrMalwareProtectionPlanId()
+
+	// Only this role may write the tag the bucket policy's download Deny
+	// trusts (see policy.ScanTagDeny).
+	props.Bucket.AddToResourcePolicy(iamx.Statement(policy.ScanTagDeny(*env, *props.Bucket.BucketArn(), *s.Role.RoleArn())))
 	return s
 }
 

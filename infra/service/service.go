@@ -1,10 +1,10 @@
 // Package service is the stateless construct: the signer on ECS Fargate
-// behind an Application Load Balancer, its VPC, task role, environment and
-// secrets.
+// behind an internal Application Load Balancer, its VPC, task role,
+// environment and secrets. The load balancer has no public address: the
+// CloudFront distribution (infra/edge) is the only way in.
 package service
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -43,6 +43,10 @@ const (
 	ReadinessPath = "/readyz"
 	// CPUTargetPercent is the autoscaling target for average CPU.
 	CPUTargetPercent = 60
+	// ListenerPort is the load balancer's only listener, plain HTTP inside
+	// the VPC: CloudFront's VPC origin calls it; viewers reach CloudFront
+	// over HTTPS only.
+	ListenerPort = 80
 )
 
 // Names of the AWS SDK's credential variables, set from the signing user's
@@ -80,9 +84,8 @@ type ServiceProps struct {
 // Service is the running signer.
 type Service struct {
 	constructs.Construct
-	// URL is the signer's base URL (https://domainName, or http://<ALB DNS>).
-	URL *string
-	// LoadBalancer fronts the tasks.
+	// LoadBalancer fronts the tasks: internal, reachable from inside the VPC
+	// only (CloudFront's VPC origin).
 	LoadBalancer awselasticloadbalancingv2.ApplicationLoadBalancer
 	// Service is the ECS service.
 	Service awsecs.FargateService
@@ -201,9 +204,13 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 
 	albSG := awsec2.NewSecurityGroup(this, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              vpc,
-		Description:      jsii.String("s3presign " + env.Name + " load balancer: HTTPS (and HTTP for the redirect) from anywhere"),
+		Description:      jsii.String("s3presign " + env.Name + " load balancer: the listener port from inside the VPC only (CloudFront VPC origin)"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
+	// CloudFront's VPC-origin interfaces live in the VPC's subnets; the load
+	// balancer is internal, so nothing outside the VPC can reach it anyway.
+	albSG.AddIngressRule(awsec2.Peer_Ipv4(jsii.String(VPCCIDR)), awsec2.Port_Tcp(jsii.Number(ListenerPort)),
+		jsii.String("CloudFront VPC origin (inside the VPC)"), jsii.Bool(false))
 	taskSG := awsec2.NewSecurityGroup(this, jsii.String("TaskSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              vpc,
 		Description:      jsii.String("s3presign " + env.Name + " signer tasks: the signer port from the load balancer only"),
@@ -225,18 +232,15 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		EnableExecuteCommand:   jsii.Bool(false),
 	})
 
-	cdknag.NagSuppressions_AddResourceSuppressions(albSG, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-EC23"),
-		Reason: jsii.String("The load balancer is the signer API's public entry point: pages and services anywhere call it on 443 (80 only redirects to 443, or serves HTTP in environments without a certificate). " +
-			"Callers are authenticated by the signer itself (API keys or OIDC); the tasks admit only the load balancer."),
-	}}, jsii.Bool(false))
-
 	s.LoadBalancer = awselasticloadbalancingv2.NewApplicationLoadBalancer(this, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
-		Vpc:                     vpc,
-		InternetFacing:          jsii.Bool(true),
-		SecurityGroup:           albSG,
-		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
+		Vpc:            vpc,
+		InternetFacing: jsii.Bool(false),
+		SecurityGroup:  albSG,
+		// Private subnets when there are any; otherwise the public ones,
+		// where an internal load balancer still gets private addresses only.
+		VpcSubnets:              taskSubnets,
 		DropInvalidHeaderFields: jsii.Bool(true),
+		DeletionProtection:      jsii.Bool(env.IsProd()),
 	})
 	if !*awscdk.Token_IsUnresolved(awscdk.Stack_Of(this).Region()) {
 		// ELB log delivery needs the region's ELB account: only known when
@@ -249,36 +253,11 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		}}, jsii.Bool(false))
 	}
 
-	var listener awselasticloadbalancingv2.ApplicationListener
-	if env.HTTPS() {
-		listener = s.LoadBalancer.AddListener(jsii.String("Https"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
-			Port:         jsii.Number(443),
-			Protocol:     awselasticloadbalancingv2.ApplicationProtocol_HTTPS,
-			Certificates: &[]awselasticloadbalancingv2.IListenerCertificate{awselasticloadbalancingv2.ListenerCertificate_FromArn(jsii.String(env.CertificateArn))},
-			SslPolicy:    awselasticloadbalancingv2.SslPolicy_RECOMMENDED_TLS,
-			Open:         jsii.Bool(true),
-		})
-		s.LoadBalancer.AddRedirect(&awselasticloadbalancingv2.ApplicationLoadBalancerRedirectConfig{
-			SourcePort:     jsii.Number(80),
-			SourceProtocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
-			TargetPort:     jsii.Number(443),
-			TargetProtocol: awselasticloadbalancingv2.ApplicationProtocol_HTTPS,
-		})
-		s.URL = jsii.String("https://" + env.DomainName)
-	} else {
-		listener = s.LoadBalancer.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
-			Port:     jsii.Number(80),
-			Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
-			Open:     jsii.Bool(true),
-		})
-		awscdk.Annotations_Of(listener).AddWarningV2(jsii.String("s3presign:http-only"), jsii.String(fmt.Sprintf(
-			"environment %q has no certificateArn: the signer is served over plain HTTP, so API keys, tokens and presigned URLs cross the internet unencrypted. Set certificateArn and domainName in cdk.json.", env.Name)), nil)
-		host := env.DomainName
-		if host == "" {
-			host = *s.LoadBalancer.LoadBalancerDnsName()
-		}
-		s.URL = jsii.String("http://" + host)
-	}
+	listener := s.LoadBalancer.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
+		Port:     jsii.Number(ListenerPort),
+		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+		Open:     jsii.Bool(false),
+	})
 
 	s.TargetGroup = listener.AddTargets(jsii.String("Signer"), &awselasticloadbalancingv2.AddApplicationTargetsProps{
 		Port:     jsii.Number(ContainerPort),

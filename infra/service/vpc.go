@@ -10,6 +10,10 @@ import (
 	"github.com/s3presign/s3presign/infra/config"
 )
 
+// VPCCIDR is the VPC's address range, a literal so the load balancer's
+// security group can name it (cdk-nag cannot read a token).
+const VPCCIDR = "10.0.0.0/16"
+
 // newVPC builds a two-zone VPC. With natGateways 0 (the cheap choice) it has
 // public subnets only and tasks get a public IP (their security group still
 // admits only the load balancer); with 1+ it adds private subnets with NAT
@@ -29,7 +33,7 @@ func newVPC(scope constructs.Construct, env *config.Environment, props *ServiceP
 		})
 	}
 	vpcProps := &awsec2.VpcProps{
-		IpAddresses:         awsec2.IpAddresses_Cidr(jsii.String("10.0.0.0/16")),
+		IpAddresses:         awsec2.IpAddresses_Cidr(jsii.String(VPCCIDR)),
 		NatGateways:         jsii.Number(env.NatGateways),
 		SubnetConfiguration: &subnets,
 		GatewayEndpoints: &map[string]*awsec2.GatewayVpcEndpointOptions{

@@ -19,9 +19,11 @@ import (
 const (
 	// ContainerPort is where the deployed signer listens.
 	ContainerPort = 8080
-	// TrustedProxyHops is the number of X-Forwarded-For hops the ALB adds in
-	// front of the deployed signer.
-	TrustedProxyHops = 1
+	// TrustedProxyHops is the number of X-Forwarded-For entries added in
+	// front of the deployed signer: CloudFront appends the viewer's address,
+	// then the load balancer appends CloudFront's (its VPC-origin interface).
+	// The signer takes the second entry from the right: what CloudFront saw.
+	TrustedProxyHops = 2
 )
 
 // Vars returns the deployed signer's plain environment variables for env:

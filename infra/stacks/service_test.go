@@ -61,8 +61,8 @@ func TestContainerEnvironmentComesFromTheSettings(t *testing.T) {
 		sconfig.EnvCORSOrigins:      `"http://127.0.0.1:8081,http://localhost:8081"`,
 		sconfig.EnvCompatRoutes:     `"true"`,
 		sconfig.EnvCompatOverwrite:  `"allow"`,
-		sconfig.EnvAuthMode:         `"none"`,
-		sconfig.EnvTrustedProxyHops: `"1"`,
+		sconfig.EnvAuthMode:         `"apikey"`,
+		sconfig.EnvTrustedProxyHops: `"2"`,
 		sconfig.EnvMetricsNamespace: `"S3Presign"`,
 	}
 	for k, v := range want {
@@ -90,7 +90,7 @@ func TestSecretsAreInjectedNeverPlain(t *testing.T) {
 		s    *synthesized
 		want []string
 	}{
-		{synthEnv(t, "dev"), []string{sconfig.EnvTokenKey}},
+		{synthEnv(t, "dev"), []string{sconfig.EnvAPIKeys, sconfig.EnvTokenKey}},
 		{synthEnv(t, "prod"), []string{sconfig.EnvAPIKeys, sconfig.EnvTokenKey}},
 		{variant(t), []string{service.EnvAWSAccessKeyID, service.EnvAWSSecretAccessKey, sconfig.EnvTokenKey}},
 	}
@@ -227,47 +227,14 @@ func listeners(s *synthesized) map[float64]map[string]any {
 	return out
 }
 
-func TestHTTPSWithRedirectWhenACertificateIsConfigured(t *testing.T) {
-	prod := synthEnv(t, "prod")
-	ls := listeners(prod)
-	if len(ls) != 2 {
-		t.Fatalf("prod: %d listeners, want 443 and the 80 redirect", len(ls))
-	}
-	https := ls[443]
-	if https["Protocol"] != "HTTPS" || !strings.Contains(js(https["Certificates"]), prod.env.CertificateArn) || https["SslPolicy"] != "ELBSecurityPolicy-TLS13-1-2-2021-06" {
-		t.Errorf("prod 443 listener %s", js(https))
-	}
-	if got := js(ls[80]["DefaultActions"]); got != `[{"RedirectConfig":{"Port":"443","Protocol":"HTTPS","StatusCode":"HTTP_301"},"Type":"redirect"}]` {
-		t.Errorf("prod port 80 actions %s, want a redirect to HTTPS", got)
-	}
-	if got := js(dig(prod.service, "Outputs", stacks.OutputSignerURL, "Value")); got != `"https://signer.example.com"` {
-		t.Errorf("prod signer URL %s", got)
-	}
-	if ws := prod.warnings; len(ws) != 0 {
-		t.Errorf("prod must synthesize without warnings, got %v", ws)
-	}
-
-	dev := synthEnv(t, "dev")
-	ls = listeners(dev)
-	if len(ls) != 1 || ls[80]["Protocol"] != "HTTP" || !strings.Contains(js(ls[80]["DefaultActions"]), `"Type":"forward"`) {
-		t.Errorf("dev listeners %s, want HTTP 80 forwarding to the signer", js(ls))
-	}
-	if !contains(dev.warnings[stacks.ServiceStackName("dev")], "no certificateArn") {
-		t.Errorf("dev: no HTTP-only warning at synth, got %v", dev.warnings)
-	}
-	if got := js(dig(dev.service, "Outputs", stacks.OutputSignerURL, "Value")); !strings.HasPrefix(got, `{"Fn::Join":["",["http://",{"Fn::GetAtt":["SignerLoadBalancer`) {
-		t.Errorf("dev signer URL %s, want http:// + the ALB's DNS name", got)
-	}
-}
-
 func TestOutputsAndAccessLogs(t *testing.T) {
 	for _, name := range envNames {
 		s := synthEnv(t, name)
 		if got := js(dig(s.storage, "Outputs", stacks.OutputBucketName, "Value")); got != `{"Ref":"`+bucketLogicalID+`"}` {
 			t.Errorf("%s: bucket name output %s", name, got)
 		}
-		if got := js(dig(s.service, "Outputs", stacks.OutputLoadBalancerDNS, "Value")); !strings.HasPrefix(got, `{"Fn::GetAtt":["SignerLoadBalancer`) {
-			t.Errorf("%s: load balancer DNS output %s", name, got)
+		if got := js(dig(s.service, "Outputs", stacks.OutputDistributionDomain, "Value")); !strings.HasPrefix(got, `{"Fn::GetAtt":["EdgeDistribution`) {
+			t.Errorf("%s: distribution domain output %s", name, got)
 		}
 		_, lb := only(t, s.service, "AWS::ElasticLoadBalancingV2::LoadBalancer")
 		attrs := js(props(lb)["LoadBalancerAttributes"])

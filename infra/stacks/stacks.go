@@ -1,8 +1,8 @@
 // Package stacks wires the constructs into two stacks per environment: the
 // stateful storage stack (bucket, log bucket, key, secrets, malware scanning,
-// alarm topic) and the stateless service stack (VPC, ALB, Fargate,
-// dashboard, alarms), so the service can be replaced freely without
-// touching data.
+// alarm topic) and the stateless service stack (VPC, internal ALB, Fargate,
+// CloudFront distribution, web ACL, dashboard, alarms), so the service can
+// be replaced freely without touching data.
 package stacks
 
 import (
@@ -12,6 +12,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/s3presign/s3presign/infra/config"
+	"github.com/s3presign/s3presign/infra/edge"
 	"github.com/s3presign/s3presign/infra/monitoring"
 	"github.com/s3presign/s3presign/infra/scanning"
 	"github.com/s3presign/s3presign/infra/secrets"
@@ -34,9 +35,9 @@ const (
 	OutputBucketName = "BucketName"
 	// OutputSignerURL is the service stack's output with the signer's URL.
 	OutputSignerURL = "SignerUrl"
-	// OutputLoadBalancerDNS is the ALB's DNS name, the target of the CNAME
-	// (or Route 53 alias) for domainName.
-	OutputLoadBalancerDNS = "LoadBalancerDnsName"
+	// OutputDistributionDomain is the CloudFront distribution's domain name,
+	// the target of the CNAME (or Route 53 alias) for domainName.
+	OutputDistributionDomain = "DistributionDomainName"
 	// OutputDashboardName is the service stack's output with the CloudWatch
 	// dashboard's name.
 	OutputDashboardName = "DashboardName"
@@ -105,6 +106,8 @@ type ServiceStack struct {
 	awscdk.Stack
 	// Service is the signer construct.
 	Service *service.Service
+	// Edge is the distribution and web ACL in front of it.
+	Edge *edge.Edge
 	// Monitoring is the dashboard, alarms and alarm topic.
 	Monitoring *monitoring.Monitoring
 }
@@ -132,6 +135,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		sp.SigningUserKeys = st.Secrets.SigningUserKeys
 	}
 	s := &ServiceStack{Stack: stack, Service: service.NewService(stack, "Signer", sp)}
+	s.Edge = edge.NewEdge(stack, "Edge", &edge.EdgeProps{Env: props.Env, LoadBalancer: s.Service.LoadBalancer})
 	mp := &monitoring.MonitoringProps{
 		Env:          props.Env,
 		LoadBalancer: s.Service.LoadBalancer,
@@ -147,11 +151,11 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	s.Monitoring = monitoring.NewMonitoring(stack, "Monitoring", mp)
 	stack.AddStackDependency(st.Stack, jsii.String("the service reads the bucket, key and secrets"))
 	awscdk.NewCfnOutput(stack, jsii.String(OutputSignerURL), &awscdk.CfnOutputProps{
-		Value:       s.Service.URL,
-		Description: jsii.String("The signer's base URL"),
+		Value:       s.Edge.URL,
+		Description: jsii.String("The signer's base URL (HTTPS, through CloudFront)"),
 	})
-	awscdk.NewCfnOutput(stack, jsii.String(OutputLoadBalancerDNS), &awscdk.CfnOutputProps{
-		Value:       s.Service.LoadBalancer.LoadBalancerDnsName(),
+	awscdk.NewCfnOutput(stack, jsii.String(OutputDistributionDomain), &awscdk.CfnOutputProps{
+		Value:       s.Edge.Distribution.DistributionDomainName(),
 		Description: jsii.String("Point domainName here (CNAME or Route 53 alias)"),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String(OutputDashboardName), &awscdk.CfnOutputProps{
@@ -197,7 +201,7 @@ func Build(app awscdk.App, env *config.Environment, signerDir string) Stacks {
 	storageStack := NewStorageStack(app, StorageStackName(env.Name), &StorageStackProps{StackProps: storageProps, Env: env})
 
 	serviceProps := base
-	serviceProps.Description = jsii.String("s3presign " + env.Name + ": the signer on ECS Fargate behind an ALB (stateless)")
+	serviceProps.Description = jsii.String("s3presign " + env.Name + ": the signer on ECS Fargate behind an internal ALB, CloudFront and AWS WAF (stateless)")
 	serviceStack := NewServiceStack(app, ServiceStackName(env.Name), &ServiceStackProps{
 		StackProps: serviceProps,
 		Env:        env,

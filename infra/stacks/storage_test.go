@@ -277,7 +277,8 @@ func TestAPIKeysSecretStartsWithTheUnusablePlaceholder(t *testing.T) {
 	if got := props(r)["SecretString"]; got != secrets.PlaceholderAPIKeys {
 		t.Errorf("API-keys secret value %q, want the placeholder (changing it would overwrite stored keys on deploy)", got)
 	}
-	if dev := synthEnv(t, "dev"); len(resources(dev.storage, "AWS::SecretsManager::Secret")) != 1 {
-		t.Error("dev (authMode none) should have only the token-key secret")
+	// Control: OIDC needs no API-key secret, only the token key.
+	if v := variant(t); len(resources(v.storage, "AWS::SecretsManager::Secret")) != 2 {
+		t.Errorf("oidc variant (signing user): %d secrets, want the token key and the signing user's keys", len(resources(v.storage, "AWS::SecretsManager::Secret")))
 	}
 }

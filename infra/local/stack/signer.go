@@ -35,6 +35,10 @@ func signerEnv(env config.Environment, bucket, endpoint, region, listen string, 
 		// No load balancer in front: X-Forwarded-For is the client's own to
 		// forge, so none of it is trusted.
 		sconfig.EnvTrustedProxyHops: "0",
+		// No authentication on one machine: every deployed environment must
+		// set apikey or oidc (infra/config refuses none), but the local stack
+		// serves a developer's own loopback pages, as it always has.
+		sconfig.EnvAuthMode: config.AuthNone,
 		// A quick stop for Ctrl-C and test cleanup.
 		sconfig.EnvShutdownTimeout: "2s",
 		// The local signer user's static keys instead of a task role: the
@@ -47,6 +51,9 @@ func signerEnv(env config.Environment, bucket, endpoint, region, listen string, 
 		"AWS_CONFIG_FILE":             "/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
 	}
+	// The deployed mode's own settings would be refused as unused with none.
+	delete(vars, sconfig.EnvOIDCIssuer)
+	delete(vars, sconfig.EnvOIDCAudience)
 	maps.Copy(vars, local)
 	maps.Copy(vars, extra)
 	out := make([]string, 0, len(vars))
