@@ -236,11 +236,22 @@ diff: synth ## Offline: diff ENV's synth against the committed golden templates 
 golden: ## Rewrite the golden templates in infra/testdata/ from the current code (every environment)
 	UPDATE_GOLDEN=1 go test -count=1 -run 'TestGolden' ./infra/stacks
 
+# make diff-live reads the deployed templates with the caller's own
+# credentials (in CI: the environment's diff or deploy role, which may only
+# read this app's templates) and diffs ENV's fresh synth against them
+# offline, so it needs no CDK bootstrap role.
 .PHONY: diff-live
-diff-live: $(CDK) ## Diff ENV's synth against the deployed stacks (needs AWS credentials for ENV's account)
+diff-live: synth ## Diff ENV's synth against the deployed templates, fetched with your credentials (needs cloudformation:GetTemplate on ENV's stacks)
 	$(require-aws-credentials)
-	@$(CDK) diff --no-notices -c env=$(ENV) $(STACKS) || { \
-	  echo "make diff-live: cdk diff failed for ENV=$(ENV); check that your AWS credentials belong to ENV's account and region, and that the account is bootstrapped (make bootstrap ENV=$(ENV))." >&2; exit 1; }
+	@rm -rf $(GUARD_DIR)/$(ENV)-deployed
+	@$(CHANGEGUARD) -list-stacks cdk.out | infra/cmd/changeguard/fetch-deployed.sh $(GUARD_DIR)/$(ENV)-deployed || { \
+	  echo "make diff-live: could not read ENV=$(ENV)'s deployed templates; check that your AWS credentials belong to ENV's account and may cloudformation:GetTemplate on s3presign-$(ENV)-* (the diff role from make bootstrap does)." >&2; exit 1; }
+	@for s in $(STACKS); do \
+	  t=$(GUARD_DIR)/$(ENV)-deployed/$$s.template.json; \
+	  [ -s "$$t" ] || { t=$(GUARD_DIR)/$(ENV)-deployed/$$s.empty.json; echo '{}' > "$$t"; echo ">> $$s is not deployed yet: everything in it is new"; }; \
+	  echo ">> $$s vs deployed"; \
+	  $(CDK) diff --app cdk.out --no-notices --exclusively --template "$$t" $$s; \
+	done
 
 .PHONY: deploy
 deploy: $(CDK) ## Deploy ENV's stacks (needs AWS credentials and a Docker engine for the signer image)
@@ -289,6 +300,7 @@ guard-live: $(GUARD_SYNTH) ## Fail if ENV's synth replaces/removes a bucket, KMS
 	@$(CHANGEGUARD) -baseline $(GUARD_DIR)/$(ENV)-deployed -template cdk.out -title "$(ENV) vs deployed" -format $(GUARD_FORMAT) $(GUARD_FLAGS)
 
 BOOTSTRAP_OUT := $(CURDIR)/.artifacts/bootstrap.out
+BOOTSTRAP_APP := go run ./infra/cmd/bootstrap
 
 # Checked before anything is installed or synthesized.
 .PHONY: bootstrap-credentials
@@ -298,7 +310,23 @@ bootstrap-credentials:
 	  echo "  Run it once per environment with administrator credentials for that account, e.g."; \
 	  echo "  AWS_PROFILE=<admin-profile> AWS_REGION=<region> make bootstrap ENV=$(ENV)"; exit 1; }
 
+# make bootstrap, in order: the preflight (ENV names an account, your
+# credentials are for it, the repository's numeric id is known: from cdk.json,
+# `gh api`, or a question), a synth of the bootstrap app (every setting
+# checked), then the execution policy and permissions boundary, `cdk
+# bootstrap` with that policy instead of AdministratorAccess, and the OIDC
+# provider and ENV's deploy and diff roles. Nothing is created before the
+# checks pass.
 .PHONY: bootstrap
-bootstrap: bootstrap-credentials $(CDK) ## Once per account: cdk bootstrap, then the GitHub OIDC provider and ENV's deploy + diff roles (needs AWS admin credentials)
-	$(CDK) bootstrap --no-notices -c env=$(ENV)
-	$(CDK) --app "go run ./infra/cmd/bootstrap" --output $(BOOTSTRAP_OUT) deploy --all --no-notices -c env=$(ENV) --require-approval broadening
+bootstrap: bootstrap-credentials $(CDK) ## Once per account: execution policy + boundary, cdk bootstrap with that policy, the GitHub OIDC provider and ENV's deploy + diff roles (needs AWS admin credentials; asks for the repository id if it cannot find it)
+	@echo ">> 1/5 preflight: account, credentials and repository id for ENV=$(ENV)"
+	@set -- $$($(BOOTSTRAP_APP) preflight $(ENV)); repo_id=$$1; policy=$$2; \
+	ctx="-c env=$(ENV) -c githubRepositoryId=$$repo_id"; \
+	echo ">> 2/5 synth the bootstrap app (repository id $$repo_id)"; \
+	$(CDK) --app "$(BOOTSTRAP_APP)" --output $(BOOTSTRAP_OUT) synth --no-notices --quiet $$ctx; \
+	echo ">> 3/5 the CloudFormation execution policy and the permissions boundary"; \
+	$(CDK) --app $(BOOTSTRAP_OUT) deploy --no-notices $$ctx --require-approval broadening s3presign-$(ENV)-cfn-exec; \
+	echo ">> 4/5 cdk bootstrap with $$policy as the execution policy"; \
+	$(CDK) bootstrap --no-notices -c env=$(ENV) --cloudformation-execution-policies "$$policy"; \
+	echo ">> 5/5 the GitHub OIDC provider and the deploy and diff roles of $(ENV)"; \
+	$(CDK) --app $(BOOTSTRAP_OUT) deploy --no-notices $$ctx --require-approval broadening --all

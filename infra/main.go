@@ -1,6 +1,7 @@
 // Command infra is the CDK app: it reads the chosen environment from
 // cdk.json's context once, validates it (every problem at once), builds that
-// environment's two stacks and synthesizes them. Run it through the CDK CLI:
+// environment's two stacks and synthesizes them. An environment without an
+// account is refused; environments sharing an account draw a warning. Run it through the CDK CLI:
 // `cdk synth -c env=dev` (or `make synth ENV=dev`).
 package main
 
@@ -28,9 +29,20 @@ func main() {
 func run() error {
 	app := awscdk.NewApp(nil)
 	name, _ := app.Node().TryGetContext(jsii.String(config.EnvContextKey)).(string)
-	env, err := config.Load(app.Node().TryGetContext(jsii.String(config.ContextKey)), name)
+	environments := app.Node().TryGetContext(jsii.String(config.ContextKey))
+	env, err := config.Load(environments, name)
+	if err == nil {
+		err = config.CheckDeployable(env)
+	}
 	if err != nil {
 		return fmt.Errorf("cdk.json settings:\n%w", err)
+	}
+	warnings, err := config.SharedAccounts(environments)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(os.Stderr, "s3presign infra: warning:", w)
 	}
 	root, err := repo.Root()
 	if err != nil {

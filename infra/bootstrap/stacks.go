@@ -18,6 +18,11 @@ func RolesStackName(env string) string { return "s3presign-" + env + "-github" }
 
 // Stacks are what Build adds to the app.
 type Stacks struct {
+	// Execution holds the CloudFormation execution policy and the
+	// permissions boundary (deployed before `cdk bootstrap`).
+	Execution awscdk.Stack
+	// ExecutionPolicies is its construct.
+	ExecutionPolicies *ExecutionPolicies
 	// Provider is nil when Settings.OIDCProvider is ProviderExisting.
 	Provider awscdk.Stack
 	// Roles holds the environment's deploy and diff roles.
@@ -36,6 +41,17 @@ func Build(app awscdk.App, env *config.Environment, s *Settings) Stacks {
 		base.Env = &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.Region)}
 	}
 	var out Stacks
+	execProps := base
+	execProps.Description = jsii.String("s3presign " + env.Name + ": the CloudFormation execution policy and the permissions boundary of the app's roles")
+	// `cdk bootstrap` needs this stack's policy, so it cannot use the
+	// bootstrap's roles and bucket: it deploys with the caller's credentials.
+	execProps.Synthesizer = awscdk.NewBootstraplessSynthesizer(&awscdk.BootstraplessSynthesizerProps{})
+	out.Execution = awscdk.NewStack(app, jsii.String(ExecutionStackName(env.Name)), &execProps)
+	out.ExecutionPolicies = NewExecutionPolicies(out.Execution, "Policies", &ExecutionPoliciesProps{Settings: s, Env: env})
+	awscdk.NewCfnOutput(out.Execution, jsii.String(OutputExecutionPolicyArn), &awscdk.CfnOutputProps{
+		Value:       out.ExecutionPolicies.Execution.ManagedPolicyArn(),
+		Description: jsii.String("Passed to cdk bootstrap --cloudformation-execution-policies by make bootstrap"),
+	})
 	if s.OIDCProvider == ProviderCreate {
 		props := base
 		props.Tags = &map[string]*string{"project": jsii.String("s3presign")}

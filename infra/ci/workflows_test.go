@@ -143,10 +143,18 @@ func TestDeployWorkflows(t *testing.T) {
 		if got, _ := get(deploy, "jobs", o.job, "needs").(string); got != o.needs {
 			t.Errorf("job %s needs %q, want %q", o.job, got, o.needs)
 		}
+		// The first stage is pinned to main (a manual run can pick any
+		// branch); the later ones need it, so they skip with it.
+		if o.needs == "" && get(deploy, "jobs", o.job, "if") != "github.ref == 'refs/heads/main'" {
+			t.Errorf("job %s may run on any branch: want if: github.ref == 'refs/heads/main'", o.job)
+		}
 	}
 
 	env := node(t, wfs["deploy-env.yml"])
 	job := get(env, "jobs", "deploy")
+	if got := get(job, "if"); got != "github.ref == 'refs/heads/main'" {
+		t.Errorf("deploy job if = %v, want it to run only on main", got)
+	}
 	if got := get(job, "environment"); got != "${{ inputs.environment }}" {
 		t.Errorf("deploy job environment = %v, want the GitHub Environment named after the input", got)
 	}
@@ -172,6 +180,15 @@ func TestDeployWorkflows(t *testing.T) {
 	}
 	if dep >= 0 && !strings.Contains(dump(t, steps[dep]), "--require-approval never") {
 		t.Error("the deploy step does not pass --require-approval never")
+	}
+}
+
+// TestOnlyMainDeploysCanFail is the control for the main-only checks: a
+// deploy job without the guard is noticed.
+func TestOnlyMainDeploysCanFail(t *testing.T) {
+	wf := node(t, []byte("jobs:\n  deploy:\n    runs-on: ubuntu-24.04\n"))
+	if get(wf, "jobs", "deploy", "if") == "github.ref == 'refs/heads/main'" {
+		t.Error("a job without if reads as main-only")
 	}
 }
 

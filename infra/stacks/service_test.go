@@ -50,7 +50,7 @@ func TestContainerEnvironmentComesFromTheSettings(t *testing.T) {
 	got := containerEnv(t, s)
 	want := map[string]string{
 		sconfig.EnvEnvironment:      `"dev"`,
-		sconfig.EnvBucket:           `{"Fn::GetStackOutput":{"OutputName":"PublishOutputRef` + bucketLogicalID + `3ACBC981","Region":{"Ref":"AWS::Region"},"StackName":"s3presign-dev-storage"}}`,
+		sconfig.EnvBucket:           `{"Fn::GetStackOutput":{"OutputName":"PublishOutputRef` + bucketLogicalID + `3ACBC981","Region":"eu-west-1","StackName":"s3presign-dev-storage"}}`,
 		sconfig.EnvRegion:           `{"Ref":"AWS::Region"}`,
 		sconfig.EnvKeyPrefix:        `"uploads/"`,
 		sconfig.EnvAllowedTypes:     `"image/png,image/jpeg,image/gif,image/webp,application/pdf"`,

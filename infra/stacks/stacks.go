@@ -7,10 +7,12 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/s3presign/s3presign/infra/bootstrap"
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/edge"
 	"github.com/s3presign/s3presign/infra/monitoring"
@@ -208,6 +210,14 @@ func Build(app awscdk.App, env *config.Environment, signerDir string) Stacks {
 		SignerDir:  jsii.String(signerDir),
 		Storage:    storageStack,
 	})
+
+	// Every role and user the app creates carries the boundary `make
+	// bootstrap` made: the execution policy lets CloudFormation create them
+	// only with it. Applied per stack, so roles added later get it too.
+	for _, st := range []awscdk.Stack{storageStack.Stack, serviceStack.Stack} {
+		boundary := awsiam.ManagedPolicy_FromManagedPolicyName(st, jsii.String("PermissionsBoundary"), jsii.String(bootstrap.BoundaryPolicyName(env.Name)))
+		awsiam.PermissionsBoundary_Of(st).Apply(boundary)
+	}
 
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{
 		Verbose: jsii.Bool(true),

@@ -6,18 +6,15 @@
 # output of `changeguard -list-stacks cdk.out`), into OUTDIR/<artifact-id>.template.json,
 # so changeguard can compare a fresh synth with what is live.
 #
-# Reads through the CDK bootstrap lookup role (cdk-<qualifier>-lookup-role-<account>-<region>,
-# read-only), which is all the deploy and diff roles made by infra/bootstrap may
-# assume; falls back to the caller's own credentials when that role cannot be
-# assumed (a developer with direct read access). A stack that does not exist
-# yet is skipped: changeguard then sees only additions.
+# Reads with the caller's own credentials: in CI the environment's diff role
+# (pull requests) or deploy role (main), which may GetTemplate on this app's
+# stacks and nothing else; never a CDK bootstrap role. A stack that does not
+# exist yet is skipped: changeguard then sees only additions.
 #
-# Environment: CDK_QUALIFIER (default hnb659fds), AWS_REGION or
-# AWS_DEFAULT_REGION for environment-agnostic stacks.
+# Environment: AWS_REGION or AWS_DEFAULT_REGION for environment-agnostic stacks.
 set -euo pipefail
 
 out=${1:?usage: fetch-deployed.sh OUTDIR < stacks}
-qualifier=${CDK_QUALIFIER:-hnb659fds}
 
 command -v aws >/dev/null || { echo "fetch-deployed: the aws CLI is not installed" >&2; exit 2; }
 if ! caller_account=$(aws sts get-caller-identity --query Account --output text 2>/dev/null); then
@@ -37,18 +34,13 @@ while read -r id name account region; do
     exit 2
   fi
 
-  role="arn:aws:iam::${account}:role/cdk-${qualifier}-lookup-role-${account}-${region}"
-  creds=()
-  if keys=$(aws sts assume-role --role-arn "$role" --role-session-name changeguard \
-      --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text 2>/dev/null); then
-    read -r ak sk st <<<"$keys"
-    creds=(env AWS_ACCESS_KEY_ID="$ak" AWS_SECRET_ACCESS_KEY="$sk" AWS_SESSION_TOKEN="$st")
-  else
-    echo "fetch-deployed: cannot assume $role; reading $name with the current credentials" >&2
+  if [ "$account" != "$caller_account" ]; then
+    echo "fetch-deployed: $name lives in account $account, but the credentials are for $caller_account" >&2
+    exit 2
   fi
 
   file="$out/$id.template.json"
-  if err=$("${creds[@]}" aws cloudformation get-template --region "$region" --stack-name "$name" \
+  if err=$(aws cloudformation get-template --region "$region" --stack-name "$name" \
       --template-stage Original --query TemplateBody --output json 2>&1 >"$file"); then
     echo "fetch-deployed: $name ($region) -> $file" >&2
   else
