@@ -82,6 +82,16 @@ shellcheck: ## Install shellcheck (Debian package) when missing; actionlint (mak
 	  echo ">> installing shellcheck with apt-get"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq shellcheck >/dev/null; }
 
+# podman builds and runs the signer's image (make image, the container tests)
+# with no Docker engine and no registry; runc is the runtime that works on
+# cgroup v1/hybrid hosts, where crun does not. GitHub's Ubuntu runners come
+# with podman (and use their own runtime on cgroup v2): nothing to install.
+.PHONY: podman
+podman: ## Install podman and runc (Debian packages) when podman is missing; make image and the container tests need it
+	@command -v podman >/dev/null || { \
+	  echo ">> installing podman and runc with apt-get (first time: about a minute)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq podman runc >/dev/null; }
+
 .PHONY: modules
 modules: ## Download Go modules (first time: ~450 MB for the CDK)
 	@echo ">> downloading Go modules (first time: about 450 MB, 1-2 minutes)"
@@ -90,7 +100,7 @@ modules: ## Download Go modules (first time: ~450 MB for the CDK)
 	go mod download -C infra/tools
 
 .PHONY: tools
-tools: $(BIN)/versitygw $(CDK) uppy browser wrk shellcheck ## Build or install every tool the tests need
+tools: $(BIN)/versitygw $(CDK) uppy browser wrk shellcheck podman ## Build or install every tool the tests need
 
 ## ---- build and run -----------------------------------------------------------
 
@@ -98,6 +108,17 @@ tools: $(BIN)/versitygw $(CDK) uppy browser wrk shellcheck ## Build or install e
 build: ## Build the signer binary into .bin/signer
 	@mkdir -p $(BIN)
 	VERSION=$(VERSION) COMMIT=$(COMMIT) signer/build.sh $(BIN)/signer
+
+# make image: the signer's container image, built by signer/image.sh (the
+# same Dockerfile and context the CDK's DockerImageAsset builds) for ENV's
+# cpuArchitecture, into podman's local store as IMAGE.
+IMAGE ?= localhost/s3presign-signer:$(ENV)
+image_arch = $$(go run ./infra/cmd/imagearch -env $(ENV))
+
+.PHONY: image
+image: podman ## Build the signer's image with podman (FROM scratch, no registry) for ENV's architecture; prints its ID, size and architecture
+	@arch=$(image_arch); echo ">> building $(IMAGE) for linux/$$arch with signer/image.sh"; \
+	  VERSION=$(VERSION) COMMIT=$(COMMIT) signer/image.sh build "$$arch" $(IMAGE)
 
 # make run: objects and keys persist in .local/ (TEMP=1 uses a throwaway
 # directory); RUN_ARGS passes flags to the program (RUN_ARGS=-h lists them).
@@ -240,11 +261,15 @@ diff-live: $(CDK) ## Diff ENV's synth against the deployed stacks (needs AWS cre
 	@$(CDK) diff --no-notices -c env=$(ENV) $(STACKS) || { \
 	  echo "make diff-live: cdk diff failed for ENV=$(ENV); check that your AWS credentials belong to ENV's account and region, and that the account is bootstrapped (make bootstrap ENV=$(ENV))." >&2; exit 1; }
 
+# The CDK CLI builds the image asset with $CDK_DOCKER (docker by default):
+# CDK_DOCKER=podman make deploy on machines with podman instead of Docker.
 .PHONY: deploy
-deploy: $(CDK) ## Deploy ENV's stacks (needs AWS credentials and a Docker engine for the signer image)
+deploy: $(CDK) ## Deploy ENV's stacks (needs AWS credentials, and Docker or CDK_DOCKER=podman for the signer image)
 	$(require-aws-credentials)
+	@arch=$(image_arch); echo ">> staging the signer binary for linux/$$arch (signer/image.sh stage)"; \
+	  VERSION=$(VERSION) COMMIT=$(COMMIT) signer/image.sh stage "$$arch"
 	@$(CDK) deploy --no-notices -c env=$(ENV) $(DEPLOY_FLAGS) $(STACKS) || { \
-	  echo "make deploy: cdk deploy failed for ENV=$(ENV); check your AWS credentials (ENV's account and region), that the account is bootstrapped (make bootstrap ENV=$(ENV)) and that Docker is running." >&2; exit 1; }
+	  echo "make deploy: cdk deploy failed for ENV=$(ENV); check your AWS credentials (ENV's account and region), that the account is bootstrapped (make bootstrap ENV=$(ENV)) and that Docker is running (or set CDK_DOCKER=podman)." >&2; exit 1; }
 
 ## ---- change guard and bootstrap (issue 9) -------------------------------------
 
