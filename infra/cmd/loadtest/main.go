@@ -38,7 +38,7 @@ func main() {
 	}
 }
 
-const usage = `usage: loadtest bench|soak|profile|floor [flags]   (loadtest <command> -h lists the flags)
+const usage = `usage: loadtest bench|soak|profile|floor|image [flags]   (loadtest <command> -h lists the flags)
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -55,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return profile(ctx, rest, getenv, stdout, stderr)
 	case "floor":
 		return floor(ctx, rest, stderr)
+	case "image":
+		return image(ctx, rest, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -107,6 +109,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	scenarios := fs.String("scenarios", strings.Join(loadtest.Scenarios, ","), "scenarios to run")
 	micro := fs.String("micro", "", "file with `go test -bench -benchmem` output to include (e.g. the presign benchmarks)")
 	express := fs.String("express", "", "the Express baseline's server.js (run with node from PATH); empty skips it")
+	imageTag := fs.String("image", "", "the signer image's tag in podman's store (make image) to measure; empty skips it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -132,7 +135,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	rep, err := loadtest.Bench(ctx, loadtest.BenchConfig{
 		SignerBin: c.signer, FloorCommand: []string{exe, "floor"}, ExpressCommand: expressCmd, WrkBin: c.wrk,
 		Duration: c.duration, Warmup: *warmup, Threads: c.threads, Connections: c.connections,
-		Runs: *runs, Starts: *starts, Scenarios: strings.Split(*scenarios, ","),
+		Runs: *runs, Starts: *starts, Image: *imageTag, Scenarios: strings.Split(*scenarios, ","),
 		SignerEnv: c.env, ScriptDir: c.out, Progress: stderr,
 	})
 	if err != nil {
@@ -222,4 +225,29 @@ func floor(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	return loadtest.ServeFloor(ctx, *addr, *size, stderr)
+}
+
+// image measures the signer image (make image runs it): size, platform and
+// container start-to-ready, printed and written to OUT/image.json.
+func image(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadtest image", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tag := fs.String("image", "localhost/s3presign-signer:dev", "the image's tag in podman's store")
+	starts := fs.Int("starts", 5, "container starts timed to /readyz 200")
+	out := fs.String("out", ".artifacts/bench", "folder for image.json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	f, err := loadtest.MeasureImage(ctx, *tag, max(*starts, 1))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	if err := loadtest.WriteJSON(filepath.Join(*out, "image.json"), f); err != nil {
+		return err
+	}
+	_, err = io.WriteString(stdout, f.Markdown())
+	return err
 }
