@@ -217,8 +217,10 @@ func TestImageIsReproducible(t *testing.T) {
 	}
 	imageMu.Unlock()
 	deployTag := testImageTag + "-deploy"
-	// --no-cache only so that podman cannot reuse make image's layer.
-	cmd := podmantest.Command(context.Background(), "build", "--no-cache", "--tag", deployTag, "--platform", "linux/"+runtime.GOARCH, ".")
+	// Added to the CDK's flags: --no-cache, so that podman cannot reuse make
+	// image's layer, and --layers=false, so that no intermediate image is
+	// left in the store; neither changes what the image holds.
+	cmd := podmantest.Command(context.Background(), "build", "--no-cache", "--layers=false", "--tag", deployTag, "--platform", "linux/"+runtime.GOARCH, ".")
 	cmd.Dir = staged
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("deploy-style build: %v\n%s", err, out)

@@ -44,8 +44,9 @@ TZ=UTC0 touch -t 197001010000.00 "$bin"
 
 tag=$3
 # The OCI format: podman's docker format records a random container ID and
-# host name, so two builds would differ.
-podman build --quiet --format oci --timestamp 0 --no-cache \
+# host name, so two builds would differ. --layers=false: one commit, no
+# intermediate images left in the store.
+podman build --quiet --format oci --layers=false --timestamp 0 --no-cache \
 	--platform "linux/$arch" --file Dockerfile --tag "$tag" . >/dev/null
 podman image inspect --format 'image  {{.RepoTags}}
 id     {{.Id}}
