@@ -82,6 +82,16 @@ shellcheck: ## Install shellcheck (Debian package) when missing; actionlint (mak
 	  echo ">> installing shellcheck with apt-get"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq shellcheck >/dev/null; }
 
+# podman builds and runs the signer's image (make image, the container tests)
+# with no Docker engine and no registry; runc is the runtime that works on
+# cgroup v1/hybrid hosts, where crun does not. GitHub's Ubuntu runners come
+# with podman (and use their own runtime on cgroup v2): nothing to install.
+.PHONY: podman
+podman: ## Install podman and runc (Debian packages) when podman is missing; make image and the container tests need it
+	@command -v podman >/dev/null || { \
+	  echo ">> installing podman and runc with apt-get (first time: about a minute)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq podman runc >/dev/null; }
+
 .PHONY: modules
 modules: ## Download Go modules (first time: ~450 MB for the CDK)
 	@echo ">> downloading Go modules (first time: about 450 MB, 1-2 minutes)"
@@ -90,7 +100,7 @@ modules: ## Download Go modules (first time: ~450 MB for the CDK)
 	go mod download -C infra/tools
 
 .PHONY: tools
-tools: $(BIN)/versitygw $(CDK) uppy browser wrk shellcheck ## Build or install every tool the tests need
+tools: $(BIN)/versitygw $(CDK) uppy browser wrk shellcheck podman ## Build or install every tool the tests need
 
 ## ---- build and run -----------------------------------------------------------
 
@@ -98,6 +108,21 @@ tools: $(BIN)/versitygw $(CDK) uppy browser wrk shellcheck ## Build or install e
 build: ## Build the signer binary into .bin/signer
 	@mkdir -p $(BIN)
 	VERSION=$(VERSION) COMMIT=$(COMMIT) signer/build.sh $(BIN)/signer
+
+# make image: the signer's container image, built by signer/image.sh (the
+# same Dockerfile and context the CDK's DockerImageAsset builds) for ENV's
+# cpuArchitecture, into podman's local store as IMAGE.
+IMAGE ?= localhost/s3presign-signer:$(ENV)
+image_arch = $$(go run ./infra/cmd/imagearch -env $(ENV))
+
+.PHONY: image
+image: podman ## Build the signer's image with podman (FROM scratch, no registry) for ENV's architecture; prints its ID, size, architecture and start-to-ready time
+	@arch=$(image_arch); echo ">> building $(IMAGE) for linux/$$arch with signer/image.sh"; \
+	  VERSION=$(VERSION) COMMIT=$(COMMIT) signer/image.sh build "$$arch" $(IMAGE)
+	@if [ "$$(go run ./infra/cmd/imagearch -env $(ENV))" = "$$(go env GOARCH)" ]; then \
+	  echo ">> timing 5 container starts (read-only, no capabilities) to /readyz 200"; \
+	  go run ./infra/cmd/loadtest image -image $(IMAGE) -starts 5 -out $(BENCH_DIR); \
+	else echo ">> not timing start-to-ready: the image is for another architecture than this machine"; fi
 
 # make run: objects and keys persist in .local/ (TEMP=1 uses a throwaway
 # directory); RUN_ARGS passes flags to the program (RUN_ARGS=-h lists them).
@@ -171,14 +196,14 @@ $(EXPRESS_DEPS): $(EXPRESS_DIR)/package.json $(EXPRESS_DIR)/package-lock.json
 	@touch $@
 
 .PHONY: bench
-bench: build wrk $(if $(filter 1,$(EXPRESS)),$(EXPRESS_DEPS)) ## Measure the signer: micro-benchmarks, then wrk on its routes vs a fixed-response floor, an aws-sdk-go-v2 peer and the Express original; report in infra/loadtest/REPORT.md (DURATION, CONNECTIONS, RUNS, EXPRESS)
+bench: build wrk image $(if $(filter 1,$(EXPRESS)),$(EXPRESS_DEPS)) ## Measure the signer: micro-benchmarks, image size and start, then wrk on its routes vs a fixed-response floor, an aws-sdk-go-v2 peer and the Express original; report in infra/loadtest/REPORT.md (DURATION, CONNECTIONS, RUNS, EXPRESS)
 	@mkdir -p $(BENCH_DIR)
 	@go build -o $(LOADTEST) ./infra/cmd/loadtest
 	@echo ">> micro-benchmarks (-count $(BENCH_COUNT)) into $(BENCH_DIR)/micro.txt"
 	go test -C signer -run '^$$' -bench '^(BenchmarkPresign|BenchmarkPresignPost|BenchmarkHandler|BenchmarkHandlerMetrics|BenchmarkMetricsMiddleware)$$' -benchmem \
 	  -count $(BENCH_COUNT) ./internal/presign ./internal/api > $(BENCH_DIR)/micro.txt
 	@echo ">> load: floor, signer routes and peers, $(DURATION) x $(RUNS) runs each at $(CONNECTIONS) connections"
-	$(LOADTEST) bench $(LOAD_FLAGS) -signer $(BIN)/signer -duration $(DURATION) -runs $(RUNS) -micro $(BENCH_DIR)/micro.txt \
+	$(LOADTEST) bench $(LOAD_FLAGS) -signer $(BIN)/signer -image $(IMAGE) -duration $(DURATION) -runs $(RUNS) -micro $(BENCH_DIR)/micro.txt \
 	  $(if $(filter 1,$(EXPRESS)),-express $(EXPRESS_DIR)/server.js)
 
 .PHONY: soak
@@ -222,11 +247,17 @@ define require-aws-credentials
 	  exit 1; fi
 endef
 
+# The golden templates hold a placeholder for every asset hash (the signer
+# image's tag among them): make diff compares a copy of the synth normalised
+# the same way (infra/cmd/golden), so a signer-only change shows no diff.
+DIFF_ASSEMBLY := $(CURDIR)/.artifacts/diff/cdk.out
+
 .PHONY: diff
 diff: synth ## Offline: diff ENV's synth against the committed golden templates in infra/testdata/ENV, then run the change guard; fails on any difference
+	@go run ./infra/cmd/golden -assembly cdk.out -out $(DIFF_ASSEMBLY)
 	@rc=0; for s in $(STACKS); do \
 	  echo ">> $$s vs infra/testdata/$(ENV)/$$s.template.json"; \
-	  $(CDK) diff --app cdk.out --no-notices --exclusively --template infra/testdata/$(ENV)/$$s.template.json --fail $$s || rc=1; \
+	  $(CDK) diff --app $(DIFF_ASSEMBLY) --no-notices --exclusively --template infra/testdata/$(ENV)/$$s.template.json --fail $$s || rc=1; \
 	done; \
 	if [ $$rc != 0 ]; then echo "make diff: ENV=$(ENV) differs from its golden templates; if intended, run: make golden" >&2; fi; \
 	$(MAKE) --no-print-directory guard ENV=$(ENV) SYNTH=0 || rc=1; \
@@ -253,11 +284,15 @@ diff-live: synth ## Diff ENV's synth against the deployed templates, fetched wit
 	  $(CDK) diff --app cdk.out --no-notices --exclusively --template "$$t" $$s; \
 	done
 
+# The CDK CLI builds the image asset with $CDK_DOCKER (docker by default):
+# CDK_DOCKER=podman make deploy on machines with podman instead of Docker.
 .PHONY: deploy
-deploy: $(CDK) ## Deploy ENV's stacks (needs AWS credentials and a Docker engine for the signer image)
+deploy: $(CDK) ## Deploy ENV's stacks (needs AWS credentials, and Docker or CDK_DOCKER=podman for the signer image)
 	$(require-aws-credentials)
+	@arch=$(image_arch); echo ">> staging the signer binary for linux/$$arch (signer/image.sh stage)"; \
+	  VERSION=$(VERSION) COMMIT=$(COMMIT) signer/image.sh stage "$$arch"
 	@$(CDK) deploy --no-notices -c env=$(ENV) $(DEPLOY_FLAGS) $(STACKS) || { \
-	  echo "make deploy: cdk deploy failed for ENV=$(ENV); check your AWS credentials (ENV's account and region), that the account is bootstrapped (make bootstrap ENV=$(ENV)) and that Docker is running." >&2; exit 1; }
+	  echo "make deploy: cdk deploy failed for ENV=$(ENV); check your AWS credentials (ENV's account and region), that the account is bootstrapped (make bootstrap ENV=$(ENV)) and that Docker is running (or set CDK_DOCKER=podman)." >&2; exit 1; }
 
 ## ---- change guard and bootstrap (issue 9) -------------------------------------
 

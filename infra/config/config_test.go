@@ -119,6 +119,29 @@ func TestDefaultsApplyToLeftOutKeys(t *testing.T) {
 	}
 }
 
+// TestCPUArchitecture: left out, the tasks run on x86-64 (Fargate's
+// default, what the committed environments pin too); "arm64" picks Graviton.
+// GOARCH names the same choice as Go and OCI platforms do.
+func TestCPUArchitecture(t *testing.T) {
+	for _, tc := range []struct {
+		override map[string]any
+		want     string
+		goarch   string
+	}{
+		{nil, config.ArchX86_64, "amd64"},
+		{map[string]any{"cpuArchitecture": "x86_64"}, config.ArchX86_64, "amd64"},
+		{map[string]any{"cpuArchitecture": "arm64"}, config.ArchARM64, "arm64"},
+	} {
+		env, err := config.Load(envsJSON(t, "dev", tc.override), "dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if env.CPUArchitecture != tc.want || env.GOARCH() != tc.goarch {
+			t.Errorf("%v: got %q (GOARCH %q), want %q (%q)", tc.override, env.CPUArchitecture, env.GOARCH(), tc.want, tc.goarch)
+		}
+	}
+}
+
 func TestLoadAcceptsGoValuesFromTheCDKContext(t *testing.T) {
 	// jsii hands numbers over as float64.
 	ctx := map[string]any{"dev": map[string]any{"maxSize": float64(5 << 30), "maxExpiry": "2h", "authMode": "oidc", "oidcIssuer": "https://idp.example.com", "oidcAudience": "s3presign"}}
@@ -170,6 +193,7 @@ func TestEveryBadSettingIsReported(t *testing.T) {
 		{"maxCount", 0, "dev.maxCount: must be between desiredCount"},
 		{"cpu", 300, "dev.cpu: must be a Fargate CPU size"},
 		{"memoryMiB", 4096, "dev.memoryMiB: must be one of [512 1024 2048] with cpu 256"},
+		{"cpuArchitecture", "amd64", "dev.cpuArchitecture: must be one of x86_64, arm64"},
 		{"certificateArn", "arn:aws:iam::111111111111:role/x", "dev.certificateArn: must be an ACM certificate ARN"},
 		{"certificateArn", "arn:aws:acm:eu-west-1:111111111111:certificate/abc", "dev.domainName: must be set when certificateArn is"},
 		{"domainName", "Signer.Example.com", "dev.domainName: must be a lower-case DNS name"},

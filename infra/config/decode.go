@@ -40,6 +40,7 @@ var fields = []field{
 	{"maxCount", integer(func(e *Environment) *int { return &e.MaxCount })},
 	{"cpu", integer(func(e *Environment) *int { return &e.CPU })},
 	{"memoryMiB", integer(func(e *Environment) *int { return &e.MemoryMiB })},
+	{"cpuArchitecture", str(func(e *Environment) *string { return &e.CPUArchitecture })},
 	{"certificateArn", str(func(e *Environment) *string { return &e.CertificateArn })},
 	{"domainName", str(func(e *Environment) *string { return &e.DomainName })},
 	{"wafEnabled", boolean(func(e *Environment) *bool { return &e.WAFEnabled })},

@@ -182,6 +182,8 @@ func validate(e Environment) []error {
 		bad("memoryMiB", "must be one of %v with cpu %d, got %d", mem, e.CPU, e.MemoryMiB)
 	}
 
+	oneOf("cpuArchitecture", e.CPUArchitecture, ArchX86_64, ArchARM64)
+
 	if e.CertificateArn != "" {
 		m := certRE.FindStringSubmatch(e.CertificateArn)
 		switch {

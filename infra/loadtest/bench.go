@@ -62,6 +62,9 @@ type BenchConfig struct {
 	Runs int
 	// Starts is how many times the signer is started to time start-to-ready.
 	Starts int
+	// Image is the signer image's tag in podman's store (`make image`),
+	// measured with Starts container starts; "" skips it.
+	Image string
 	// Scenarios to run (nil: all, see Scenarios).
 	Scenarios []string
 	// SignerEnv adds or replaces signer settings ("NAME=value").
@@ -125,7 +128,7 @@ type BenchReport struct {
 	Rows     []Row           `json:"rows"`
 	Runs     []RunResult     `json:"runs"`
 	Startup  *StartupResult  `json:"startup,omitempty"`
-	Image    *ImageEstimate  `json:"image,omitempty"`
+	Image    *ImageFigures   `json:"image,omitempty"`
 	Micro    []MicroResult   `json:"micro,omitempty"`
 	Targets  []TargetCheck   `json:"targets,omitempty"`
 	Notes    []string        `json:"notes,omitempty"`
@@ -255,10 +258,13 @@ func Bench(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
 		}
 		rep.Startup = &st
 	}
-	if img, err := EstimateImage(cfg.SignerBin); err == nil {
+	if cfg.Image != "" {
+		fmt.Fprintf(progress, "image: %s, %d container starts\n", cfg.Image, max(cfg.Starts, 1))
+		img, err := MeasureImage(ctx, cfg.Image, max(cfg.Starts, 1))
+		if err != nil {
+			return rep, fmt.Errorf("image %s: %w", cfg.Image, err)
+		}
 		rep.Image = &img
-	} else {
-		rep.Notes = append(rep.Notes, "image size: "+err.Error())
 	}
 	rep.LoadAvg.After = loadAvg()
 	return rep, nil

@@ -72,8 +72,7 @@ func (rep *BenchReport) Markdown(w io.Writer) error {
 			st.Starts, st.PollMS, st.MedianMS, st.MinMS, st.MaxMS)
 	}
 	if im := rep.Image; im != nil {
-		fmt.Fprintf(&b, "\nImage size estimate: binary %.1f MiB (%.1f MiB gzipped, as a registry layer) + distroless static base ~%.0f MiB = ~%.1f MiB. Base size from the %s.\n",
-			mib(im.BinaryBytes), mib(im.BinaryGzipBytes), mib(im.BaseBytes), mib(im.TotalBytes), im.BaseSource)
+		b.WriteString("\n" + im.Markdown())
 	}
 	if len(rep.Micro) > 0 {
 		b.WriteString("\n| micro-benchmark (median) | ns/op | B/op | allocs/op | runs |\n|---|--:|--:|--:|--:|\n")

@@ -31,12 +31,5 @@ func MeasureStartup(ctx context.Context, pc ProcessConfig, n int) (StartupResult
 			return StartupResult{}, err
 		}
 	}
-	r := StartupResult{Starts: n, MedianMS: median(ms), PollMS: float64(readyPoll) / float64(time.Millisecond)}
-	if len(ms) > 0 {
-		r.MinMS, r.MaxMS = ms[0], ms[0]
-		for _, v := range ms {
-			r.MinMS, r.MaxMS = min(r.MinMS, v), max(r.MaxMS, v)
-		}
-	}
-	return r, nil
+	return startupOf(ms), nil
 }

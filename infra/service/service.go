@@ -37,7 +37,8 @@ const (
 	ContainerPort = signerenv.ContainerPort
 	// BinaryPath is the signer binary inside the image (signer/Dockerfile).
 	BinaryPath = "/signer"
-	// NonRootUser is distroless's "nonroot" uid:gid.
+	// NonRootUser is the image's numeric non-root uid:gid (signer/Dockerfile's
+	// USER): it owns no file in the image, which holds only the binary.
 	NonRootUser = "65532:65532"
 	// ReadinessPath is the ALB health check path.
 	ReadinessPath = "/readyz"
@@ -135,7 +136,7 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		TaskRole:       s.TaskRole,
 		RuntimePlatform: &awsecs.RuntimePlatform{
 			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
-			CpuArchitecture:       awsecs.CpuArchitecture_X86_64(),
+			CpuArchitecture:       cpuArchitecture(env),
 		},
 	})
 
@@ -144,11 +145,14 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		RemovalPolicy: removalPolicy(env),
 	})
 
+	// The same Dockerfile and context `make image` builds (signer/image.sh):
+	// signer/.dockerignore lets in only the binary image.sh stages in
+	// signer/dist, so the asset hash changes with that binary alone.
+	// `make deploy` stages it for this architecture before cdk deploy.
 	image := awsecrassets.NewDockerImageAsset(this, jsii.String("Image"), &awsecrassets.DockerImageAssetProps{
 		Directory: props.SignerDir,
-		Platform:  awsecrassets.Platform_LINUX_AMD64(),
-		// What goes into the build context (and so into the asset hash) is
-		// decided by signer/.dockerignore alone, which the CDK honours.
+		File:      jsii.String("Dockerfile"),
+		Platform:  awsecrassets.Platform_Custom(jsii.String("linux/" + env.GOARCH())),
 	})
 
 	s.Container = taskDef.AddContainer(jsii.String(ContainerName), &awsecs.ContainerDefinitionOptions{
@@ -157,6 +161,7 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		Essential:              jsii.Bool(true),
 		ReadonlyRootFilesystem: jsii.Bool(true),
 		User:                   jsii.String(NonRootUser),
+		LinuxParameters:        noCapabilities(this),
 		PortMappings:           &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(ContainerPort), Protocol: awsecs.Protocol_TCP}},
 		Logging: awsecs.LogDrivers_AwsLogs(&awsecs.AwsLogDriverProps{
 			StreamPrefix: jsii.String(ContainerName),
@@ -287,6 +292,22 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		ScaleOutCooldown:         awscdk.Duration_Seconds(jsii.Number(60)),
 	})
 	return s
+}
+
+// cpuArchitecture is the tasks' CPU from cdk.json's cpuArchitecture.
+func cpuArchitecture(env *config.Environment) awsecs.CpuArchitecture {
+	if env.CPUArchitecture == config.ArchARM64 {
+		return awsecs.CpuArchitecture_ARM64()
+	}
+	return awsecs.CpuArchitecture_X86_64()
+}
+
+// noCapabilities drops every Linux capability: the signer only listens on
+// an unprivileged port and makes outbound calls.
+func noCapabilities(scope constructs.Construct) awsecs.LinuxParameters {
+	lp := awsecs.NewLinuxParameters(scope, jsii.String("LinuxParameters"), &awsecs.LinuxParametersProps{})
+	lp.DropCapabilities(awsecs.Capability_ALL)
+	return lp
 }
 
 func sortedKeys[V any](m map[string]V) []string {

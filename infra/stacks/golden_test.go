@@ -6,27 +6,23 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/s3presign/s3presign/infra/internal/golden"
 	"github.com/s3presign/s3presign/infra/stacks"
 )
 
-// Golden templates: infra/testdata/<env>/<stack>.template.json hold exactly
-// what `cdk synth` writes for each committed environment, and `make diff`
-// diffs against them. Rewrite them with `make golden`, i.e.
-// `UPDATE_GOLDEN=1 go test ./infra/stacks -run TestGolden` (or `-args -update`).
+// Golden templates: infra/testdata/<env>/<stack>.template.json hold what
+// `cdk synth` writes for each committed environment, with every asset hash
+// replaced by a placeholder (golden.Normalize), and `make diff` diffs a synth
+// normalised the same way against them. The signer image's hash changes with
+// its binary, so a signer change leaves these files alone. Rewrite them with
+// `make golden`, i.e. `UPDATE_GOLDEN=1 go test ./infra/stacks -run TestGolden`
+// (or `-args -update`).
 var update = flag.Bool("update", false, "rewrite the golden templates in infra/testdata")
 
-// assetHash matches the 64-hex asset hashes in a template. The signer
-// image's hash changes whenever any file in its build context (signer/)
-// changes; the comparison replaces every hash with a placeholder so that
-// signer edits do not break this test. The files keep the real hashes, so
-// `make diff` still shows a new image as a change.
-var assetHash = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
-
-func normalize(b []byte) []byte { return assetHash.ReplaceAll(b, []byte("<asset-hash>")) }
+func normalize(b []byte) []byte { return golden.Normalize(b) }
 
 func goldenPath(t *testing.T, env, stack string) string {
 	t.Helper()
@@ -44,7 +40,7 @@ func TestGoldenTemplates(t *testing.T) {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
+				if err := os.WriteFile(path, normalize(got), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				t.Logf("wrote %s", path)
@@ -54,9 +50,9 @@ func TestGoldenTemplates(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v (create it with `make golden`)", err)
 			}
-			if !bytes.Equal(normalize(got), normalize(want)) {
+			if !bytes.Equal(normalize(got), want) {
 				t.Errorf("%s differs from the synthesized template; if the change is intended, run `make golden` and review the diff.\n%s",
-					path, firstDifference(normalize(want), normalize(got)))
+					path, firstDifference(want, normalize(got)))
 			}
 		}
 	}

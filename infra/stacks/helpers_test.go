@@ -36,6 +36,17 @@ type synthesized struct {
 	missing []string
 	// messages are the annotations (nag findings, warnings) per stack name.
 	errors, warnings map[string][]string
+	// images are the container image assets in the asset manifests.
+	images []imageAsset
+}
+
+// imageAsset is one container image asset as the CDK CLI will build it.
+type imageAsset struct {
+	// Platform and DockerFile are the build's --platform and --file.
+	Platform, DockerFile string
+	// Files lists the staged build context (what .dockerignore let in),
+	// relative and sorted.
+	Files []string
 }
 
 var (
@@ -140,6 +151,7 @@ func synth(t *testing.T, env config.Environment) *synthesized {
 		}
 		s.raw[*stack.StackName()] = b
 	}
+	s.images = imageAssets(t, outdir)
 	var manifest struct {
 		Missing []struct {
 			Key string `json:"key"`
@@ -164,6 +176,50 @@ func synth(t *testing.T, env config.Environment) *synthesized {
 		}
 	}
 	return s
+}
+
+// imageAssets reads the container image assets from every asset manifest
+// in a cloud assembly, with the files of each staged context.
+func imageAssets(t *testing.T, outdir string) []imageAsset {
+	t.Helper()
+	manifests, err := filepath.Glob(filepath.Join(outdir, "*.assets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []imageAsset
+	for _, path := range manifests {
+		var m struct {
+			DockerImages map[string]struct {
+				Source struct {
+					Directory, DockerFile, Platform string
+				}
+			}
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, img := range m.DockerImages {
+			a := imageAsset{Platform: img.Source.Platform, DockerFile: img.Source.DockerFile}
+			root := filepath.Join(outdir, img.Source.Directory)
+			err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				rel, err := filepath.Rel(root, p)
+				a.Files = append(a.Files, filepath.ToSlash(rel))
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func firstLine(s string) string {
@@ -311,6 +367,7 @@ func variant(t *testing.T) *synthesized {
 		e.OIDCAudience = "s3presign"
 		e.Encryption = config.EncryptionKMS
 		e.UploadPrefix = "user-files.v2/"
+		e.CPUArchitecture = config.ArchARM64
 	})
 }
 

@@ -132,6 +132,7 @@ func TestContainerHardening(t *testing.T) {
 			"Essential":              `true`,
 			"PortMappings":           `[{"ContainerPort":8080,"Protocol":"tcp"}]`,
 			"HealthCheck":            `{"Command":["CMD","/signer","healthcheck"],"Interval":15,"Retries":3,"StartPeriod":10,"Timeout":5}`,
+			"LinuxParameters":        `{"Capabilities":{"Drop":["ALL"]}}`,
 		}
 		for key, want := range checks {
 			if got := js(c[key]); got != want {
@@ -145,6 +146,45 @@ func TestContainerHardening(t *testing.T) {
 		}
 		if got := js(dig(c, "LogConfiguration", "LogDriver")); got != `"awslogs"` {
 			t.Errorf("%s: log driver %s", name, got)
+		}
+	}
+}
+
+// TestImageFollowsCPUArchitecture: the task definition's runtimePlatform and
+// the image asset's platform both follow cpuArchitecture (x86_64 in the
+// committed environments, its default; arm64 in the variant), and the
+// asset is signer/Dockerfile built from a context holding only what
+// signer/.dockerignore lets in: the Dockerfile, the ignore file and the
+// binaries signer/image.sh stages.
+func TestImageFollowsCPUArchitecture(t *testing.T) {
+	cases := []struct {
+		s              *synthesized
+		arch, platform string
+	}{
+		{synthEnv(t, "dev"), "X86_64", "linux/amd64"},
+		{synthEnv(t, "staging"), "X86_64", "linux/amd64"},
+		{synthEnv(t, "prod"), "X86_64", "linux/amd64"},
+		{variant(t), "ARM64", "linux/arm64"},
+	}
+	for _, tc := range cases {
+		_, td := only(t, tc.s.service, "AWS::ECS::TaskDefinition")
+		if got := js(dig(props(td), "RuntimePlatform")); got != `{"CpuArchitecture":"`+tc.arch+`","OperatingSystemFamily":"LINUX"}` {
+			t.Errorf("%s: runtime platform %s, want %s", tc.s.env.Name, got, tc.arch)
+		}
+		if len(tc.s.images) != 1 {
+			t.Fatalf("%s: %d image assets, want 1", tc.s.env.Name, len(tc.s.images))
+		}
+		img := tc.s.images[0]
+		if img.Platform != tc.platform || img.DockerFile != "Dockerfile" {
+			t.Errorf("%s: image asset platform %q file %q, want %s and Dockerfile", tc.s.env.Name, img.Platform, img.DockerFile, tc.platform)
+		}
+		for _, f := range img.Files {
+			if f != "Dockerfile" && f != ".dockerignore" && !strings.HasPrefix(f, "dist/signer-linux-") {
+				t.Errorf("%s: the image's build context holds %s; signer/.dockerignore should keep it out", tc.s.env.Name, f)
+			}
+		}
+		if !slices.Contains(img.Files, "Dockerfile") {
+			t.Errorf("%s: staged context %v has no Dockerfile", tc.s.env.Name, img.Files)
 		}
 	}
 }

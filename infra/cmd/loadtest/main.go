@@ -39,7 +39,7 @@ func main() {
 	}
 }
 
-const usage = `usage: loadtest bench|soak|profile|floor|sdk-peer [flags]   (loadtest <command> -h lists the flags)
+const usage = `usage: loadtest bench|soak|profile|floor|sdk-peer|image [flags]   (loadtest <command> -h lists the flags)
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -58,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return floor(ctx, rest, stderr)
 	case "sdk-peer":
 		return sdkPeer(ctx, rest, getenv, stderr)
+	case "image":
+		return image(ctx, rest, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -113,6 +115,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	scenarios := fs.String("scenarios", strings.Join(loadtest.Scenarios, ","), "scenarios to run")
 	micro := fs.String("micro", "", "file with `go test -bench -benchmem` output to include (e.g. the presign benchmarks)")
 	express := fs.String("express", "", "the Express baseline's server.js (run with node from PATH); empty skips it")
+	imageTag := fs.String("image", "", "the signer image's tag in podman's store (make image) to measure; empty skips it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -139,7 +142,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		SignerBin: c.signer, FloorCommand: []string{exe, "floor"}, SDKPeerCommand: []string{exe, "sdk-peer"},
 		ExpressCommand: expressCmd, WrkBin: c.wrk, Commit: c.commit,
 		Duration: c.duration, Warmup: *warmup, Threads: c.threads, Connections: c.connections,
-		Runs: *runs, Starts: *starts, Scenarios: strings.Split(*scenarios, ","),
+		Runs: *runs, Starts: *starts, Image: *imageTag, Scenarios: strings.Split(*scenarios, ","),
 		SignerEnv: c.env, ScriptDir: c.out, Progress: stderr,
 	})
 	if err != nil {
@@ -263,4 +266,29 @@ func sdkPeer(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	return loadtest.ServeSDKPeer(ctx, *addr, getenv, stderr)
+}
+
+// image measures the signer image (make image runs it): size, platform and
+// container start-to-ready, printed and written to OUT/image.json.
+func image(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadtest image", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tag := fs.String("image", "localhost/s3presign-signer:dev", "the image's tag in podman's store")
+	starts := fs.Int("starts", 5, "container starts timed to /readyz 200")
+	out := fs.String("out", ".artifacts/bench", "folder for image.json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	f, err := loadtest.MeasureImage(ctx, *tag, max(*starts, 1))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	if err := loadtest.WriteJSON(filepath.Join(*out, "image.json"), f); err != nil {
+		return err
+	}
+	_, err = io.WriteString(stdout, f.Markdown())
+	return err
 }
