@@ -209,7 +209,7 @@ func TestE2E(t *testing.T) {
 
 	t.Run("names with URL-special and non-ASCII characters round-trip", func(t *testing.T) {
 		for _, name := range []string{"a b+c%20#?&=;~'!.png", "Grüße 写真 😀.png", "[x] (1) {2} ^ ` | $.png"} {
-			u := upload(t, p, map[string]any{"fileName": name, "contentType": "image/png"})
+			u := upload(t, p, map[string]any{"fileName": name, "contentType": "image/png", "size": len(name)})
 			if !strings.HasSuffix(u.Key, "/"+name) {
 				t.Fatalf("key %q does not end in the name %q", u.Key, name)
 			}
@@ -243,7 +243,7 @@ func TestE2E(t *testing.T) {
 	})
 
 	t.Run("wrong Content-Type is rejected", func(t *testing.T) {
-		u := upload(t, p, map[string]any{"fileName": "a.png", "contentType": "image/png"})
+		u := upload(t, p, map[string]any{"fileName": "a.png", "contentType": "image/png", "size": len(png)})
 		wrong := maps(u.Headers, "Content-Type", "image/jpeg")
 		status, body, _ := s3Do(t, "PUT", u.URL, wrong, png)
 		wantS3(t, "PUT with another Content-Type", status, 403, body)
@@ -252,7 +252,7 @@ func TestE2E(t *testing.T) {
 	})
 
 	t.Run("tampered signature or key is rejected", func(t *testing.T) {
-		u := upload(t, p, map[string]any{"fileName": "b.png", "contentType": "image/png"})
+		u := upload(t, p, map[string]any{"fileName": "b.png", "contentType": "image/png", "size": len(png)})
 		sigURL := tamperSignature(t, u.URL)
 		status, body, _ := s3Do(t, "PUT", sigURL, u.Headers, png)
 		wantS3(t, "PUT with a changed signature", status, 403, body)
@@ -276,7 +276,7 @@ func TestE2E(t *testing.T) {
 		// A second signer whose clock is an hour behind issues URLs that
 		// expired 55 minutes ago. No sleeping.
 		past := startSigner(t, e.env(nil), runDeps{clock: func() time.Time { return time.Now().Add(-time.Hour) }})
-		old := upload(t, past, map[string]any{"fileName": "late.png", "contentType": "image/png"})
+		old := upload(t, past, map[string]any{"fileName": "late.png", "contentType": "image/png", "size": len(png)})
 		if time.Until(old.ExpiresAt) > -50*time.Minute {
 			t.Fatalf("expiresAt %s is not in the past", old.ExpiresAt)
 		}
@@ -285,7 +285,7 @@ func TestE2E(t *testing.T) {
 		if !strings.Contains(string(body), "expired") {
 			t.Errorf("S3 refused for another reason: %s", body)
 		}
-		fresh := upload(t, p, map[string]any{"fileName": "late.png", "contentType": "image/png"})
+		fresh := upload(t, p, map[string]any{"fileName": "late.png", "contentType": "image/png", "size": len(png)})
 		status, body = put(t, fresh, png) // control
 		wantS3(t, "control PUT", status, 200, body)
 
@@ -309,7 +309,7 @@ func TestE2E(t *testing.T) {
 
 	t.Run("body with another checksum is rejected", func(t *testing.T) {
 		good := []byte("hello")
-		u := upload(t, p, map[string]any{"fileName": "sum.png", "contentType": "image/png", "sha256": sha256b64(good)})
+		u := upload(t, p, map[string]any{"fileName": "sum.png", "contentType": "image/png", "size": 5, "sha256": sha256b64(good)})
 		status, body := put(t, u, []byte("hellp"))
 		wantS3(t, "PUT with another body", status, 400, body)
 		if !strings.Contains(string(body), "BadDigest") {
@@ -320,10 +320,10 @@ func TestE2E(t *testing.T) {
 	})
 
 	t.Run("a second PUT to the same key is refused", func(t *testing.T) {
-		u := upload(t, p, map[string]any{"fileName": "once.png", "contentType": "image/png"})
+		u := upload(t, p, map[string]any{"fileName": "once.png", "contentType": "image/png", "size": 5})
 		status, body := put(t, u, []byte("first"))
 		wantS3(t, "first PUT (control)", status, 200, body)
-		status, body = put(t, u, []byte("second"))
+		status, body = put(t, u, []byte("again")) // the signed length, so only the precondition refuses it
 		wantS3(t, "second PUT through the same URL", status, 412, body)
 		status, got, _ := s3Do(t, "GET", download(t, p, map[string]any{"key": u.Key}).URL, nil, nil)
 		wantS3(t, "GET", status, 200, got)
@@ -340,14 +340,14 @@ func TestE2E(t *testing.T) {
 			status int
 			code   string
 		}{
-			{"traversal name", `{"fileName":"../../etc/passwd.png","contentType":"image/png"}`, 400, "invalid_request"},
-			{"control character", `{"fileName":"a\u0000.png","contentType":"image/png"}`, 400, "invalid_request"},
-			{"bidi override", `{"fileName":"x\u202egnp.png","contentType":"image/png"}`, 400, "invalid_request"},
-			{"name of 256 bytes", `{"fileName":"` + strings.Repeat("n", 252) + `.png","contentType":"image/png"}`, 400, "invalid_request"},
+			{"traversal name", `{"fileName":"../../etc/passwd.png","contentType":"image/png","size":5}`, 400, "invalid_request"},
+			{"control character", `{"fileName":"a\u0000.png","contentType":"image/png","size":5}`, 400, "invalid_request"},
+			{"bidi override", `{"fileName":"x\u202egnp.png","contentType":"image/png","size":5}`, 400, "invalid_request"},
+			{"name of 256 bytes", `{"fileName":"` + strings.Repeat("n", 252) + `.png","contentType":"image/png","size":5}`, 400, "invalid_request"},
 			{"size over the limit", `{"fileName":"big.png","contentType":"image/png","size":1048577}`, 413, "too_large"},
-			{"type not allowed", `{"fileName":"a.html","contentType":"text/html"}`, 415, "unsupported_media_type"},
-			{"extension disagrees", `{"fileName":"a.jpg","contentType":"image/png"}`, 400, "invalid_request"},
-			{"body over 64 KiB", `{"fileName":"a.png","contentType":"image/png","x":"` + strings.Repeat("x", 70000) + `"}`, 413, "too_large"},
+			{"type not allowed", `{"fileName":"a.html","contentType":"text/html","size":5}`, 415, "unsupported_media_type"},
+			{"extension disagrees", `{"fileName":"a.jpg","contentType":"image/png","size":5}`, 400, "invalid_request"},
+			{"body over 64 KiB", `{"fileName":"a.png","contentType":"image/png","size":5,"x":"` + strings.Repeat("x", 70000) + `"}`, 413, "too_large"},
 		}
 		for _, tt := range tests {
 			status, body := call(t, "POST", p.URL+"/v1/uploads", tt.body)
@@ -484,7 +484,7 @@ func TestE2ECompat(t *testing.T) {
 			}
 		}
 		// The v1 routes stay.
-		callJSON(t, "POST", off.URL+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png"}`, 201, nil)
+		callJSON(t, "POST", off.URL+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`, 201, nil)
 	})
 }
 

@@ -243,6 +243,7 @@ func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, lo
 		CORSOrigins:           cfg.CORSOrigins,
 		Compat:                cfg.CompatRoutes,
 		CompatRefuseOverwrite: cfg.CompatOverwrite == config.OverwriteRefuse,
+		CompatRefuseUnsized:   cfg.CompatUnsized == config.UnsizedRefuse,
 		Auth:                  ha.authn,
 		Limiter:               ha.limiter,
 		SharedPrefixes:        cfg.SharedPrefixes,

@@ -68,6 +68,10 @@ const (
 	OverwriteAllow = "allow"
 	// OverwriteRefuse signs If-None-Match: * so S3 answers a second upload with 412.
 	OverwriteRefuse = "refuse"
+	// UnsizedAllow lets the compat upload route sign a URL without a size.
+	UnsizedAllow = "allow"
+	// UnsizedRefuse answers a compat upload without size with 400.
+	UnsizedRefuse = "refuse"
 )
 
 // Environment is one deployment environment's settings. Field docs name the
@@ -116,6 +120,10 @@ type Environment struct {
 	CompatRoutes bool
 	// CompatOverwrite is "allow" or "refuse" (compatOverwrite).
 	CompatOverwrite string
+	// CompatUnsized is "allow" or "refuse" (compatUnsized): whether the
+	// compat upload route signs a URL without a size, which only S3's
+	// 5 GiB per PUT caps. Default: refuse in prod, allow elsewhere.
+	CompatUnsized string
 	// DesiredCount is the minimum (and initial) number of tasks (desiredCount).
 	DesiredCount int
 	// MaxCount is the autoscaling maximum (maxCount).
@@ -189,6 +197,7 @@ func Defaults(name string) Environment {
 		AuthMode:                    AuthAPIKey,
 		CompatRoutes:                true,
 		CompatOverwrite:             OverwriteAllow,
+		CompatUnsized:               defaultCompatUnsized(name),
 		DesiredCount:                1,
 		MaxCount:                    2,
 		CPU:                         256,
@@ -208,6 +217,17 @@ func Defaults(name string) Environment {
 		AlarmUnhealthyHosts:         1,
 		AlarmRefusalsPer5Min:        100,
 	}
+}
+
+// defaultCompatUnsized refuses unsized compat uploads in prod, so every
+// prod URL is capped, and keeps old clients working elsewhere. Refusing
+// unsized uploads (not turning compat off) keeps prod's migrating clients
+// working once they add one query parameter, size, which a browser knows.
+func defaultCompatUnsized(name string) string {
+	if name == ProdName {
+		return UnsizedRefuse
+	}
+	return UnsizedAllow
 }
 
 // IsProd reports whether this is the production environment.

@@ -166,6 +166,8 @@ func TestEveryBadSettingIsReported(t *testing.T) {
 		{"authMode", "basic", "dev.authMode: must be one of none, apikey, oidc"},
 		{"compatRoutes", "yes", "dev.compatRoutes: want true or false"},
 		{"compatOverwrite", "never", "dev.compatOverwrite: must be one of allow, refuse"},
+		{"compatUnsized", "sometimes", "dev.compatUnsized: must be one of allow, refuse"},
+		{"compatUnsized", "refuse", ""}, // control
 		{"desiredCount", 0, "dev.desiredCount: must be between 1 and 100"},
 		{"maxCount", 0, "dev.maxCount: must be between desiredCount"},
 		{"cpu", 300, "dev.cpu: must be a Fargate CPU size"},
@@ -326,4 +328,16 @@ func TestBadEnvironmentNameAndShape(t *testing.T) {
 func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// Prod refuses unsized compat uploads unless cdk.json says otherwise, so
+// every prod upload URL is capped; other environments keep old clients
+// working.
+func TestCompatUnsizedDefaultsToRefuseInProd(t *testing.T) {
+	if got := config.Defaults("prod").CompatUnsized; got != config.UnsizedRefuse {
+		t.Errorf("prod default %q, want refuse", got)
+	}
+	if got := config.Defaults("dev").CompatUnsized; got != config.UnsizedAllow {
+		t.Errorf("dev default %q, want allow", got)
+	}
 }

@@ -35,6 +35,7 @@ var fields = []field{
 	{"oidcAudience", str(func(e *Environment) *string { return &e.OIDCAudience })},
 	{"compatRoutes", boolean(func(e *Environment) *bool { return &e.CompatRoutes })},
 	{"compatOverwrite", str(func(e *Environment) *string { return &e.CompatOverwrite })},
+	{"compatUnsized", str(func(e *Environment) *string { return &e.CompatUnsized })},
 	{"desiredCount", integer(func(e *Environment) *int { return &e.DesiredCount })},
 	{"maxCount", integer(func(e *Environment) *int { return &e.MaxCount })},
 	{"cpu", integer(func(e *Environment) *int { return &e.CPU })},

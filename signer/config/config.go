@@ -33,6 +33,7 @@ const (
 	DefaultShutdownTimeout = 20 * time.Second
 	DefaultCompatRoutes    = true
 	DefaultCompatOverwrite = OverwriteAllow
+	DefaultCompatUnsized   = UnsizedAllow
 )
 
 // Overwrite says whether the compat upload route may replace an object.
@@ -46,6 +47,20 @@ const (
 	// OverwriteRefuse also signs If-None-Match: *, so S3 answers a second
 	// upload under the same name with 412.
 	OverwriteRefuse Overwrite = "refuse"
+)
+
+// Unsized says whether the compat upload route signs a URL for a request
+// without size.
+type Unsized string
+
+// Values of EnvCompatUnsized.
+const (
+	// UnsizedAllow signs it, as the original server did: the URL is capped
+	// only by S3's 5 GiB per PUT, and can be reused until it expires.
+	UnsizedAllow Unsized = "allow"
+	// UnsizedRefuse answers 400 saying to add size, so every compat URL
+	// signs Content-Length.
+	UnsizedRefuse Unsized = "refuse"
 )
 
 // Config is the signer's validated configuration.
@@ -79,6 +94,9 @@ type Config struct {
 	CompatRoutes bool
 	// CompatOverwrite is the compat upload route's overwrite policy.
 	CompatOverwrite Overwrite
+	// CompatUnsized is the compat upload route's policy for requests
+	// without size.
+	CompatUnsized Unsized
 
 	// AuthMode is how callers authenticate: none, apikey or oidc. Required;
 	// none is refused in prod.
@@ -163,6 +181,7 @@ func Load(getenv func(string) string) (Config, error) {
 	origins := l.str(EnvCORSOrigins, "")
 	c.CompatRoutes = l.boolean(EnvCompatRoutes, DefaultCompatRoutes)
 	c.CompatOverwrite = Overwrite(l.str(EnvCompatOverwrite, string(DefaultCompatOverwrite)))
+	c.CompatUnsized = Unsized(l.str(EnvCompatUnsized, string(DefaultCompatUnsized)))
 	authVars, tokenKey := l.readAuth()
 	multipart := l.readMultipart()
 	metrics := l.readMetrics(&c)
@@ -245,6 +264,9 @@ func Load(getenv func(string) string) (Config, error) {
 	c.CORSOrigins = l.origins(EnvCORSOrigins, origins)
 	if c.CompatOverwrite != OverwriteAllow && c.CompatOverwrite != OverwriteRefuse {
 		l.fail(EnvCompatOverwrite, "%q must be allow or refuse", c.CompatOverwrite)
+	}
+	if c.CompatUnsized != UnsizedAllow && c.CompatUnsized != UnsizedRefuse {
+		l.fail(EnvCompatUnsized, "%q must be allow or refuse", c.CompatUnsized)
 	}
 	l.checkAuth(&c, authVars)
 	l.checkMetrics(&c, metrics)

@@ -39,6 +39,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"cors", len(c.CORSOrigins), 0},
 		{"compat", c.CompatRoutes, true},
 		{"overwrite", c.CompatOverwrite, OverwriteAllow},
+		{"unsized", c.CompatUnsized, UnsizedAllow},
 		{"auth mode", c.AuthMode, authconfig.ModeNone},
 		{"rate limit", c.RateLimit, authconfig.Limit{PerSecond: 10, Burst: 20}},
 		{"proxy hops", c.TrustedProxyHops, 0},
@@ -71,6 +72,7 @@ func TestLoadEverySetting(t *testing.T) {
 		EnvCORSOrigins:     "http://localhost:5173, HTTPS://App.Example.com",
 		EnvCompatRoutes:    "false",
 		EnvCompatOverwrite: "refuse",
+		EnvCompatUnsized:   "refuse",
 		EnvAuthMode:        "none",
 	}))
 	if err != nil {
@@ -85,7 +87,7 @@ func TestLoadEverySetting(t *testing.T) {
 	if c.Limits.MaxSize != 5<<30 || c.Limits.MaxExpiry != 168*time.Hour || c.Limits.DefaultExpiry != 30*time.Second {
 		t.Errorf("limits: got %+v", c.Limits)
 	}
-	if c.LogLevel != slog.LevelDebug || c.ShutdownTimeout != 3*time.Second || c.CompatRoutes || c.CompatOverwrite != OverwriteRefuse {
+	if c.LogLevel != slog.LevelDebug || c.ShutdownTimeout != 3*time.Second || c.CompatRoutes || c.CompatOverwrite != OverwriteRefuse || c.CompatUnsized != UnsizedRefuse {
 		t.Errorf("got %+v", c)
 	}
 	if want := []string{"http://localhost:5173", "https://app.example.com"}; !slices.Equal(c.CORSOrigins, want) {
@@ -117,6 +119,7 @@ func TestLoadNamesEveryBadSetting(t *testing.T) {
 		EnvCORSOrigins:     "*",
 		EnvCompatRoutes:    "yes please",
 		EnvCompatOverwrite: "sometimes",
+		EnvCompatUnsized:   "never",
 	}
 	_, err := Load(env(bad))
 	if err == nil {
@@ -183,7 +186,7 @@ func TestVarsListsEveryNameRead(t *testing.T) {
 	want := []string{
 		EnvEnvironment, EnvBucket, EnvRegion, EnvAWSRegion, EnvEndpoint, EnvPathStyle, EnvKeyPrefix,
 		EnvAllowedTypes, EnvMaxSize, EnvDefaultExpiry, EnvMaxExpiry, EnvListenAddr, EnvLogLevel,
-		EnvShutdownTimeout, EnvCORSOrigins, EnvCompatRoutes, EnvCompatOverwrite,
+		EnvShutdownTimeout, EnvCORSOrigins, EnvCompatRoutes, EnvCompatOverwrite, EnvCompatUnsized,
 		EnvAuthMode, EnvAPIKeys, EnvOIDCIssuer, EnvOIDCJWKSURL, EnvOIDCAudience, EnvOIDCSubjectClaim,
 		EnvOIDCAlgorithms, EnvRateLimit, EnvRateBurst, EnvTrustedProxyHops, EnvSharedPrefixes, EnvTokenKey,
 		EnvMultipartThreshold, EnvPartSize, EnvMaxMultipartSize,

@@ -39,6 +39,10 @@ const (
 	EnvCompatRoutes = "S3PRESIGN_COMPAT_ROUTES"
 	// EnvCompatOverwrite is "allow" or "refuse" for the compat upload route.
 	EnvCompatOverwrite = "S3PRESIGN_COMPAT_OVERWRITE"
+	// EnvCompatUnsized is "allow" or "refuse": whether the compat upload
+	// route signs a URL when the client gives no size (such a URL is capped
+	// only by S3's 5 GiB per PUT).
+	EnvCompatUnsized = "S3PRESIGN_COMPAT_UNSIZED"
 	// EnvMultipartThreshold is the size from which clients should use multipart.
 	EnvMultipartThreshold = "S3PRESIGN_MULTIPART_THRESHOLD"
 	// EnvPartSize is the part size the signer hands out for multipart uploads.

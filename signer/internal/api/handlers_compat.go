@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/s3presign/s3presign/signer/internal/presign"
@@ -18,16 +19,18 @@ import (
 // parameter given twice is refused.
 
 // compatUploadResponse is the answer of GET /signed-url-upload. Headers is
-// present only when overwrites are refused: the client must then also send
-// If-None-Match: *.
+// present only when the URL signs more than Content-Type: when overwrites
+// are refused (the client must then also send If-None-Match: *) or when size
+// was given (Content-Length, which a browser sets from the body).
 type compatUploadResponse struct {
 	URL     string         `json:"url"`
 	Headers *compatHeaders `json:"headers,omitempty"`
 }
 
 type compatHeaders struct {
-	ContentType string `json:"Content-Type"`
-	IfNoneMatch string `json:"If-None-Match"`
+	ContentType   string `json:"Content-Type"`
+	ContentLength string `json:"Content-Length,omitempty"`
+	IfNoneMatch   string `json:"If-None-Match,omitempty"`
 }
 
 // compatAccessResponse is the answer of GET /signed-url-access.
@@ -35,11 +38,13 @@ type compatAccessResponse struct {
 	URL string `json:"url"`
 }
 
-// handleCompatUpload: GET /signed-url-upload?fileName=&extension=&mediaType=.
+// handleCompatUpload: GET /signed-url-upload?fileName=&extension=&mediaType=[&size=].
 // mediaType is a top-level type ("image") or a full type ("image/png"); it
 // must agree with the extension's allowed type. The URL signs Content-Type
-// only (what an old client sends), or also If-None-Match: * when overwrites
-// are refused.
+// (what an old client sends), Content-Length when size is given (so S3
+// refuses any other body length, as on v1), and If-None-Match: * when
+// overwrites are refused. Without size, CompatRefuseUnsized refuses the
+// request; otherwise only S3's 5 GiB per PUT caps the body.
 func handleCompatUpload(d *Deps) http.HandlerFunc {
 	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var probs problems
@@ -47,6 +52,7 @@ func handleCompatUpload(d *Deps) http.HandlerFunc {
 		fileName := single(q, "fileName", &probs)
 		ext := single(q, "extension", &probs)
 		mediaType := single(q, "mediaType", &probs)
+		size := d.compatSize(single(q, "size", &probs), &probs)
 		caller, key, err := d.compatKey(r, &probs, fileName, ext)
 		if err != nil {
 			return err
@@ -58,16 +64,26 @@ func handleCompatUpload(d *Deps) http.HandlerFunc {
 		}
 		req := presign.Request{Method: http.MethodPut, Key: key, Headers: []presign.Header{{Name: "content-type", Value: ct}}}
 		var resp compatUploadResponse
+		sizeLimit := rules.MaxPutSize // what S3 lets an unsized PUT write
+		if size > 0 {
+			sizeLimit = size
+			length := strconv.FormatInt(size, 10)
+			req.Headers = append(req.Headers, presign.Header{Name: "content-length", Value: length})
+			resp.Headers = &compatHeaders{ContentType: ct, ContentLength: length}
+		}
 		if d.CompatRefuseOverwrite {
 			req.Headers = append(req.Headers, presign.Header{Name: "if-none-match", Value: "*"})
-			resp.Headers = &compatHeaders{ContentType: ct, IfNoneMatch: "*"}
+			if resp.Headers == nil {
+				resp.Headers = &compatHeaders{ContentType: ct}
+			}
+			resp.Headers.IfNoneMatch = "*"
 		}
 		var expiresAt time.Time
 		resp.URL, expiresAt, err = d.sign(r, req, 0)
 		if err != nil {
 			return err
 		}
-		d.audit(r, caller, OpCompatUpload, key, rules.MaxPutSize, expiresAt)
+		d.audit(r, caller, OpCompatUpload, key, sizeLimit, expiresAt)
 		writeJSON(w, http.StatusOK, &resp)
 		return nil
 	})
@@ -105,6 +121,28 @@ func handleCompatAccess(d *Deps) http.HandlerFunc {
 		writeJSON(w, http.StatusOK, &resp)
 		return nil
 	})
+}
+
+// compatSize parses the compat upload's optional size parameter (0 when
+// absent) and checks it like v1's; an absent size is a problem when unsized
+// compat uploads are refused.
+func (d *Deps) compatSize(v string, probs *problems) int64 {
+	if v == "" {
+		if d.CompatRefuseUnsized {
+			probs.add(&Error{Code: CodeInvalid, Message: "size is required: add the query parameter size=<the file's length in bytes> (a browser's file.size), which the URL then signs as Content-Length"})
+		}
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("size %q must be a whole number of bytes", clip(v))})
+		return 0
+	}
+	if err := d.Rules.CheckSize(n); err != nil {
+		probs.add(err)
+		return 0
+	}
+	return n
 }
 
 // compatKey returns the request's caller and the key the compat routes
