@@ -67,15 +67,15 @@ func emfTotals(t *testing.T, reg *metrics.Registry) (map[string]uint64, string) 
 
 func TestMetricsCountRoutesCodesAndIssuedURLs(t *testing.T) {
 	s, reg := metricsServer(t, metrics.Options{Environment: "test", Namespace: "S3Presign"}, nil)
-	s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`)        // 201
-	s.postJSON("/v1/uploads", `{"fileName":"b.png","contentType":"image/png","size":5}`)        // 201
-	s.postJSON("/v1/uploads", `{"fileName":"c.svg","contentType":"image/svg+xml","size":5}`)    // 415
-	s.postJSON("/v1/downloads", `{"key":"uploads/`+zeroID+`/a.png"}`)                  // 200
-	s.postJSON("/v1/downloads", `{"key":"elsewhere/`+zeroID+`/a.png"}`)                // 403
-	s.do("GET", "/signed-url-upload?fileName=x&extension=png&mediaType=image", "", "") // 200
-	s.do("GET", "/no/such/route?token=x", "", "")                                      // 404
-	s.do("PUT", "/v1/uploads", "", "")                                                 // 405
-	s.do("GET", "/healthz", "", "")                                                    // 200
+	s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`)     // 201
+	s.postJSON("/v1/uploads", `{"fileName":"b.png","contentType":"image/png","size":5}`)     // 201
+	s.postJSON("/v1/uploads", `{"fileName":"c.svg","contentType":"image/svg+xml","size":5}`) // 415
+	s.postJSON("/v1/downloads", `{"key":"uploads/`+zeroID+`/a.png"}`)                        // 200
+	s.postJSON("/v1/downloads", `{"key":"elsewhere/`+zeroID+`/a.png"}`)                      // 403
+	s.do("GET", "/signed-url-upload?fileName=x&extension=png&mediaType=image", "", "")       // 200
+	s.do("GET", "/no/such/route?token=x", "", "")                                            // 404
+	s.do("PUT", "/v1/uploads", "", "")                                                       // 405
+	s.do("GET", "/healthz", "", "")                                                          // 200
 
 	got, out := emfTotals(t, reg)
 	want := map[string]uint64{
