@@ -345,6 +345,7 @@ func TestE2E(t *testing.T) {
 			{"bidi override", `{"fileName":"x\u202egnp.png","contentType":"image/png","size":5}`, 400, "invalid_request"},
 			{"name of 256 bytes", `{"fileName":"` + strings.Repeat("n", 252) + `.png","contentType":"image/png","size":5}`, 400, "invalid_request"},
 			{"size over the limit", `{"fileName":"big.png","contentType":"image/png","size":1048577}`, 413, "too_large"},
+			{"PUT without size", `{"fileName":"a.png","contentType":"image/png"}`, 400, "invalid_request"},
 			{"type not allowed", `{"fileName":"a.html","contentType":"text/html","size":5}`, 415, "unsupported_media_type"},
 			{"extension disagrees", `{"fileName":"a.jpg","contentType":"image/png","size":5}`, 400, "invalid_request"},
 			{"body over 64 KiB", `{"fileName":"a.png","contentType":"image/png","size":5,"x":"` + strings.Repeat("x", 70000) + `"}`, 413, "too_large"},
@@ -353,6 +354,9 @@ func TestE2E(t *testing.T) {
 			status, body := call(t, "POST", p.URL+"/v1/uploads", tt.body)
 			if status != tt.status || errorCode(body) != tt.code {
 				t.Errorf("%s: got %d %s, want %d %s", tt.name, status, body, tt.status, tt.code)
+			}
+			if bytes.Contains(body, []byte("X-Amz-")) {
+				t.Errorf("%s: the refusal carries a URL: %s", tt.name, body)
 			}
 		}
 		status, body := call(t, "POST", p.URL+"/v1/downloads", `{"key":"elsewhere/secret.png"}`)
@@ -531,4 +535,40 @@ func portOf(endpoint string) string {
 		return ""
 	}
 	return u.Port()
+}
+
+// The compat upload route signs Content-Length when given size: S3 refuses
+// one byte more, and stores the exact size. With S3PRESIGN_COMPAT_UNSIZED=refuse
+// a request without size gets 400 and no URL.
+func TestE2ECompatSize(t *testing.T) {
+	e := startS3(t)
+	p := startSigner(t, e.env(nil), runDeps{})
+	var up struct {
+		URL     string
+		Headers map[string]string
+	}
+	q := url.Values{"fileName": {"sized"}, "extension": {"png"}, "mediaType": {"image"}, "size": {"5"}}
+	callJSON(t, "GET", p.URL+"/signed-url-upload?"+q.Encode(), "", 200, &up)
+	if up.Headers["Content-Length"] != "5" {
+		t.Fatalf("headers %v, want Content-Length 5", up.Headers)
+	}
+	status, body, _ := s3Do(t, "PUT", up.URL, up.Headers, []byte("123456"))
+	wantS3(t, "compat PUT of 6 bytes for size 5", status, 403, body)
+	if slices.Contains(e.keys(t), "uploads/sized.png") {
+		t.Fatal("the refused body was stored")
+	}
+	status, body, _ = s3Do(t, "PUT", up.URL, up.Headers, []byte("12345")) // control
+	wantS3(t, "control: compat PUT of 5 bytes", status, 200, body)
+
+	refusing := startSigner(t, e.env(map[string]string{"S3PRESIGN_COMPAT_UNSIZED": "refuse"}), runDeps{})
+	q.Del("size")
+	q.Set("fileName", "unsized")
+	status, body = call(t, "GET", refusing.URL+"/signed-url-upload?"+q.Encode(), "")
+	if status != 400 || errorCode(body) != "invalid_request" || bytes.Contains(body, []byte("X-Amz-")) || !bytes.Contains(body, []byte("size=")) {
+		t.Fatalf("refuse mode without size: %d %s, want 400 invalid_request saying to send size, and no URL", status, body)
+	}
+	q.Set("size", "7")
+	callJSON(t, "GET", refusing.URL+"/signed-url-upload?"+q.Encode(), "", 200, &up) // control
+	status, body, _ = s3Do(t, "PUT", up.URL, up.Headers, []byte("1234567"))
+	wantS3(t, "control: refuse mode with size", status, 200, body)
 }
