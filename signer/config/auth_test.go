@@ -82,6 +82,8 @@ func TestLoadOIDCSettings(t *testing.T) {
 		EnvOIDCAudience:     "s3presign, other ,s3presign",
 		EnvOIDCSubjectClaim: "preferred_username",
 		EnvOIDCAlgorithms:   "es256, PS256",
+		// The issuer of this test forbids renaming users.
+		EnvOIDCAllowMutableSubject: "true",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -233,17 +235,18 @@ func TestLoadTokenKey(t *testing.T) {
 func TestLoadNamesEveryBadAuthSetting(t *testing.T) {
 	secretish := "alice:" + strings.Repeat("z", 64)
 	bad := map[string]string{
-		EnvAuthMode:         "oidc",
-		EnvAPIKeys:          secretish,
-		EnvOIDCIssuer:       "ftp://idp",
-		EnvOIDCJWKSURL:      "http://idp.example.com/keys",
-		EnvOIDCSubjectClaim: "a b",
-		EnvOIDCAlgorithms:   "HS256",
-		EnvRateLimit:        "-1",
-		EnvRateBurst:        "many",
-		EnvTrustedProxyHops: "x",
-		EnvSharedPrefixes:   "nonsense",
-		EnvTokenKey:         "short",
+		EnvAuthMode:                "oidc",
+		EnvAPIKeys:                 secretish,
+		EnvOIDCIssuer:              "ftp://idp",
+		EnvOIDCJWKSURL:             "http://idp.example.com/keys",
+		EnvOIDCSubjectClaim:        "a b",
+		EnvOIDCAlgorithms:          "HS256",
+		EnvOIDCAllowMutableSubject: "maybe",
+		EnvRateLimit:               "-1",
+		EnvRateBurst:               "many",
+		EnvTrustedProxyHops:        "x",
+		EnvSharedPrefixes:          "nonsense",
+		EnvTokenKey:                "short",
 	}
 	_, err := loadWith(t, bad)
 	if err == nil {
@@ -262,5 +265,45 @@ func TestLoadNamesEveryBadAuthSetting(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), strings.Repeat("z", 64)) {
 		t.Errorf("error echoes an API-key line:\n%v", err)
+	}
+}
+
+// A subject claim users can change is refused at start, with the risk
+// explained, unless the operator says the issuer forbids changing it; sub
+// and oid need no such statement.
+func TestLoadRefusesAMutableSubjectClaim(t *testing.T) {
+	oidc := func(kv map[string]string) (Config, error) {
+		base := map[string]string{EnvAuthMode: "oidc", EnvOIDCIssuer: "https://idp.example.com", EnvOIDCAudience: "a"}
+		for k, v := range kv {
+			base[k] = v
+		}
+		return loadWith(t, base)
+	}
+	for _, claim := range MutableSubjectClaims {
+		_, err := oidc(map[string]string{EnvOIDCSubjectClaim: claim})
+		if err == nil {
+			t.Fatalf("%s: accepted", claim)
+		}
+		for _, want := range []string{EnvOIDCSubjectClaim + ":", "can change", "another user's", EnvOIDCAllowMutableSubject + "=true"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: refusal does not say %q:\n%v", claim, want, err)
+			}
+		}
+		c, err := oidc(map[string]string{EnvOIDCSubjectClaim: claim, EnvOIDCAllowMutableSubject: "true"})
+		if err != nil || c.OIDCSubjectClaim != claim {
+			t.Errorf("%s with %s=true: %v", claim, EnvOIDCAllowMutableSubject, err)
+		}
+	}
+	if _, err := oidc(map[string]string{EnvOIDCSubjectClaim: "custom_id"}); err == nil || !strings.Contains(err.Error(), "not a claim known to be immutable") {
+		t.Errorf("unknown claim: %v", err)
+	}
+	if _, err := oidc(map[string]string{EnvOIDCSubjectClaim: "email", EnvOIDCAllowMutableSubject: "false"}); err == nil {
+		t.Error("email with the override false: accepted")
+	}
+	// Controls: the default and the documented immutable claims.
+	for _, kv := range []map[string]string{nil, {EnvOIDCSubjectClaim: "sub"}, {EnvOIDCSubjectClaim: "oid"}} {
+		if _, err := oidc(kv); err != nil {
+			t.Errorf("%v: %v", kv, err)
+		}
 	}
 }

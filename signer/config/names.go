@@ -66,6 +66,10 @@ const (
 	EnvOIDCAudience = "S3PRESIGN_OIDC_AUDIENCE"
 	// EnvOIDCSubjectClaim names the claim that names the caller (default "sub").
 	EnvOIDCSubjectClaim = "S3PRESIGN_OIDC_SUBJECT_CLAIM"
+	// EnvOIDCAllowMutableSubject (true/false, default false) lets
+	// EnvOIDCSubjectClaim name a claim users may change, such as email: only
+	// for an issuer that forbids changing it.
+	EnvOIDCAllowMutableSubject = "S3PRESIGN_OIDC_ALLOW_MUTABLE_SUBJECT"
 	// EnvOIDCAlgorithms lists the accepted JWS algorithms (default RS256,ES256).
 	EnvOIDCAlgorithms = "S3PRESIGN_OIDC_ALGORITHMS"
 	// EnvSharedPrefixes lists "caller=prefix" pairs a caller may also read from.
