@@ -31,7 +31,7 @@ type hostileCase struct {
 const hostilePNG = `{"fileName":"a.png","contentType":"image/png","size":5}`
 
 func hostileUpload(fileName string) string {
-	b, _ := json.Marshal(map[string]string{"fileName": fileName, "contentType": "image/png"})
+	b, _ := json.Marshal(map[string]any{"fileName": fileName, "contentType": "image/png", "size": 5})
 	return string(b)
 }
 
@@ -70,6 +70,15 @@ func TestHostileInputs(t *testing.T) {
 		{name: "DEL in fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\x7fb.png"), status: 400, code: "invalid_request"},
 
 		// Unicode tricks.
+		{name: "S3 form variable in fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("${filename}.png"), status: 400, code: "invalid_request"},
+		{name: "S3 form variable in a POST form's fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"${filename}.png","contentType":"image/png","method":"POST"}`, status: 400, code: "invalid_request"},
+		{name: "S3 form variable in multipart fileName", method: "POST", path: "/v1/multipart", contentType: "application/json", body: `{"fileName":"${filename}.png","contentType":"image/png","size":5}`, status: 400, code: "invalid_request"},
+		{name: "S3 form variable in Uppy params", method: "GET", path: "/s3/params?filename=%24%7Bfilename%7D.png&type=image%2Fpng", status: 400, code: "invalid_request"},
+		{name: "S3 form variable in Uppy multipart", method: "POST", path: "/s3/multipart", contentType: "application/json", body: `{"filename":"${filename}.png","type":"image/png"}`, status: 400, code: "invalid_request"},
+		{name: "S3 form variable in compat upload", method: "GET", path: "/signed-url-upload?fileName=%24%7Bx%7D&extension=png&mediaType=image", status: 400, code: "invalid_request"},
+		{name: "S3 form variable in compat access", method: "GET", path: "/signed-url-access?fileName=%24%7Bx%7D&extension=png", status: 400, code: "invalid_request"},
+		{name: "S3 form variable in downloadName", method: "POST", path: "/v1/downloads", contentType: "application/json", body: `{"key":"uploads/x.png","downloadName":"${x}.png"}`, status: 400, code: "invalid_request"},
+		{name: "dollar sign alone is fine (control)", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("$5 {x}.png"), status: 201, key: "/$5 {x}.png"},
 		{name: "RTL override", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("invoice\u202egnp.exe"), status: 400, code: "invalid_request"},
 		{name: "RTL override in compat", method: "GET", path: "/signed-url-upload?fileName=evil%E2%80%AEgnp&extension=png&mediaType=image", status: 400, code: "invalid_request"},
 		{name: "left-to-right isolate", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\u2066b.png"), status: 400, code: "invalid_request"},
