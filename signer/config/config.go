@@ -172,6 +172,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.PathStyle = l.boolean(EnvPathStyle, false)
 	c.KeyPrefix = l.str(EnvKeyPrefix, DefaultKeyPrefix)
 	allowed := l.str(EnvAllowedTypes, DefaultAllowedTypes)
+	allowActive := l.boolean(EnvAllowActiveTypes, false)
 	c.Limits.MaxSize = l.size(EnvMaxSize, DefaultMaxSize)
 	c.Limits.DefaultExpiry = l.duration(EnvDefaultExpiry, DefaultDefaultExpiry)
 	c.Limits.MaxExpiry = l.duration(EnvMaxExpiry, DefaultMaxExpiry)
@@ -238,6 +239,7 @@ func Load(getenv func(string) string) (Config, error) {
 		l.fail(EnvAllowedTypes, "%v", oneLine(err))
 	} else {
 		c.AllowedTypes = types
+		l.checkActiveTypes(types, allowActive)
 	}
 	if c.Limits.MaxSize > rules.MaxPutSize {
 		l.fail(EnvMaxSize, "%d is above the single-PUT limit of 5 GiB (%d bytes)", c.Limits.MaxSize, rules.MaxPutSize)
@@ -276,6 +278,23 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return c, nil
+}
+
+// checkActiveTypes refuses allowed types that browsers execute or render as
+// a document unless allowActive says the operator means it.
+func (l *loader) checkActiveTypes(types []rules.Type, allowActive bool) {
+	var active []string
+	for _, t := range types {
+		if rules.IsActive(t.Type) {
+			active = append(active, t.Type)
+		}
+	}
+	if len(active) == 0 || allowActive {
+		return
+	}
+	l.fail(EnvAllowActiveTypes, "%s lists %s, which browsers run or render as a page: served inline from the bucket, an upload could run script "+
+		"in the bucket's origin. Remove them, or set %s=true to accept them; their downloads are then always attachments",
+		EnvAllowedTypes, strings.Join(active, ", "), EnvAllowActiveTypes)
 }
 
 // HealthAddr returns the host:port the healthcheck subcommand calls, from

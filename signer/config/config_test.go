@@ -2,6 +2,7 @@ package config
 
 import (
 	"log/slog"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -185,7 +186,7 @@ func TestLoadCrossChecks(t *testing.T) {
 func TestVarsListsEveryNameRead(t *testing.T) {
 	want := []string{
 		EnvEnvironment, EnvBucket, EnvRegion, EnvAWSRegion, EnvEndpoint, EnvPathStyle, EnvKeyPrefix,
-		EnvAllowedTypes, EnvMaxSize, EnvDefaultExpiry, EnvMaxExpiry, EnvListenAddr, EnvLogLevel,
+		EnvAllowedTypes, EnvAllowActiveTypes, EnvMaxSize, EnvDefaultExpiry, EnvMaxExpiry, EnvListenAddr, EnvLogLevel,
 		EnvShutdownTimeout, EnvCORSOrigins, EnvCompatRoutes, EnvCompatOverwrite, EnvCompatUnsized,
 		EnvAuthMode, EnvAPIKeys, EnvOIDCIssuer, EnvOIDCJWKSURL, EnvOIDCAudience, EnvOIDCSubjectClaim,
 		EnvOIDCAllowMutableSubject, EnvOIDCAlgorithms, EnvRateLimit, EnvRateBurst, EnvTrustedProxyHops, EnvSharedPrefixes, EnvTokenKey,
@@ -281,5 +282,34 @@ func TestRedactURL(t *testing.T) {
 		if got := RedactURL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// An active type in the allowed list stops the start unless
+// S3PRESIGN_ALLOW_ACTIVE_TYPES=true; the default list needs nothing.
+func TestLoadGatesActiveTypes(t *testing.T) {
+	base := map[string]string{EnvBucket: "bucket", EnvRegion: "eu-west-1", EnvAuthMode: "none"}
+	with := func(kv map[string]string) (Config, error) {
+		m := maps.Clone(base)
+		maps.Copy(m, kv)
+		return Load(env(m))
+	}
+	for _, typ := range []string{"text/html=html|htm", "image/svg+xml=svg", "application/xhtml+xml=xhtml", "text/xml=xml",
+		"application/xml=xsd", "application/javascript=js", "text/javascript=mjs"} {
+		_, err := with(map[string]string{EnvAllowedTypes: "image/png," + typ})
+		if err == nil || !strings.Contains(err.Error(), EnvAllowActiveTypes+":") || !strings.Contains(err.Error(), "attachments") {
+			t.Errorf("%s: %v, want a refusal naming %s", typ, err, EnvAllowActiveTypes)
+		}
+		c, err := with(map[string]string{EnvAllowedTypes: "image/png," + typ, EnvAllowActiveTypes: "true"})
+		if err != nil || len(c.AllowedTypes) != 2 {
+			t.Errorf("%s with %s=true: %v", typ, EnvAllowActiveTypes, err)
+		}
+	}
+	// Controls: the default list, and a custom inactive type.
+	if _, err := with(nil); err != nil {
+		t.Errorf("default types: %v", err)
+	}
+	if _, err := with(map[string]string{EnvAllowedTypes: "text/markdown=md"}); err != nil {
+		t.Errorf("text/markdown: %v", err)
 	}
 }

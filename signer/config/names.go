@@ -21,6 +21,10 @@ const (
 	EnvKeyPrefix = "S3PRESIGN_KEY_PREFIX"
 	// EnvAllowedTypes is a comma-separated list of allowed content types.
 	EnvAllowedTypes = "S3PRESIGN_ALLOWED_TYPES"
+	// EnvAllowActiveTypes (true/false, default false) must be true for
+	// EnvAllowedTypes to list a type browsers execute or render as a document
+	// (HTML, SVG, XML, JavaScript); their downloads are always attachments.
+	EnvAllowActiveTypes = "S3PRESIGN_ALLOW_ACTIVE_TYPES"
 	// EnvMaxSize is the largest object in bytes a single PUT or POST may write.
 	EnvMaxSize = "S3PRESIGN_MAX_SIZE"
 	// EnvDefaultExpiry is the URL lifetime when the caller asks for none (Go duration).

@@ -90,7 +90,8 @@ func handleCompatUpload(d *Deps) http.HandlerFunc {
 }
 
 // handleCompatAccess: GET /signed-url-access?fileName=&extension= signs a GET
-// for the key the compat upload route wrote.
+// for the key the compat upload route wrote; active content is always an
+// attachment, as on v1 (downloadQuery).
 func handleCompatAccess(d *Deps) http.HandlerFunc {
 	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var probs problems
@@ -113,7 +114,7 @@ func handleCompatAccess(d *Deps) http.HandlerFunc {
 		}
 		var resp compatAccessResponse
 		var expiresAt time.Time
-		resp.URL, expiresAt, err = d.sign(r, presign.Request{Method: http.MethodGet, Key: key}, 0)
+		resp.URL, expiresAt, err = d.sign(r, presign.Request{Method: http.MethodGet, Key: key, Query: d.downloadQuery(key, "")}, 0)
 		if err != nil {
 			return err
 		}
