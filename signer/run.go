@@ -149,6 +149,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	checkCredentials(ctx, src, clock, log)
 	prefetchKeys(ctx, authn, log)
+	stopReload := startKeyReload(ctx, cfg, authn, log, reg)
+	defer stopReload()
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
@@ -28,6 +29,13 @@ const (
 	MaxTrustedProxyHops = 10
 	// MinTokenKeyBytes is the least decoded length of EnvTokenKey.
 	MinTokenKeyBytes = 32
+	// DefaultAPIKeysReloadInterval bounds how long a removed API key keeps
+	// working.
+	DefaultAPIKeysReloadInterval = time.Minute
+	// MinAPIKeysReloadInterval and MaxAPIKeysReloadInterval bound
+	// EnvAPIKeysReloadInterval.
+	MinAPIKeysReloadInterval = 100 * time.Millisecond
+	MaxAPIKeysReloadInterval = time.Hour
 )
 
 // ImmutableSubjectClaims are the claims EnvOIDCSubjectClaim accepts without
@@ -43,7 +51,7 @@ var MutableSubjectClaims = []string{"email", "preferred_username", "name", "upn"
 
 // authVars are the raw values of the authentication settings, each read once.
 type authVars struct {
-	mode, apiKeys                          string
+	mode, apiKeys, apiKeysFile, reload     string
 	issuer, jwksURL, audience, claim, algs string
 	allowMutable                           string
 	rate, burst, hops, shared              string
@@ -54,6 +62,8 @@ func (l *loader) readAuth() (authVars, string) {
 	v := authVars{
 		mode:         l.str(EnvAuthMode, ""),
 		apiKeys:      l.str(EnvAPIKeys, ""),
+		apiKeysFile:  l.str(EnvAPIKeysFile, ""),
+		reload:       l.str(EnvAPIKeysReloadInterval, ""),
 		issuer:       l.str(EnvOIDCIssuer, ""),
 		jwksURL:      l.str(EnvOIDCJWKSURL, ""),
 		audience:     l.str(EnvOIDCAudience, ""),
@@ -97,14 +107,11 @@ func (l *loader) checkAuth(c *Config, v authVars) {
 	}
 
 	// apikey
-	if !unused(EnvAPIKeys, v.apiKeys, authconfig.ModeAPIKey) && c.AuthMode == authconfig.ModeAPIKey {
-		if v.apiKeys == "" {
-			l.fail(EnvAPIKeys, "is required in mode apikey: hash lines \"name:sha256hex[:rate[:burst]]\" from `signer apikey new NAME`")
-		} else if _, err := authconfig.ParseKeyLines(v.apiKeys); err != nil {
-			l.fail(EnvAPIKeys, "%s", oneLine(err))
-		} else {
-			c.APIKeys = v.apiKeys
-		}
+	unusedKeys := unused(EnvAPIKeys, v.apiKeys, authconfig.ModeAPIKey)
+	unusedFile := unused(EnvAPIKeysFile, v.apiKeysFile, authconfig.ModeAPIKey)
+	unused(EnvAPIKeysReloadInterval, v.reload, authconfig.ModeAPIKey)
+	if !unusedKeys && !unusedFile && c.AuthMode == authconfig.ModeAPIKey {
+		l.checkAPIKeys(c, v)
 	}
 
 	// oidc
@@ -150,6 +157,35 @@ func (l *loader) checkAuth(c *Config, v authVars) {
 			l.fail(EnvSharedPrefixes, "is set, but %s is none: there are no callers to share with", EnvAuthMode)
 		} else {
 			c.SharedPrefixes = l.sharedPrefixes(v.shared, c.KeyPrefix)
+		}
+	}
+}
+
+// checkAPIKeys validates the settings of mode apikey: the hash lines in
+// EnvAPIKeys, or the file EnvAPIKeysFile that holds them (read at start by
+// the signer, not here), and the reload interval.
+func (l *loader) checkAPIKeys(c *Config, v authVars) {
+	switch {
+	case v.apiKeys != "" && v.apiKeysFile != "":
+		l.fail(EnvAPIKeysFile, "is set together with %s: give the hash lines in one of them", EnvAPIKeys)
+	case v.apiKeysFile != "":
+		c.APIKeysFile = v.apiKeysFile
+	case v.apiKeys == "":
+		l.fail(EnvAPIKeys, "is required in mode apikey (or %s): hash lines \"name:sha256hex[:rate[:burst]]\" from `signer apikey new NAME`", EnvAPIKeysFile)
+	default:
+		if _, err := authconfig.ParseKeyLines(v.apiKeys); err != nil {
+			l.fail(EnvAPIKeys, "%s", oneLine(err))
+		} else {
+			c.APIKeys = v.apiKeys
+		}
+	}
+	c.APIKeysReloadInterval = DefaultAPIKeysReloadInterval
+	if v.reload != "" {
+		d, err := time.ParseDuration(v.reload)
+		if err != nil || d < MinAPIKeysReloadInterval || d > MaxAPIKeysReloadInterval {
+			l.fail(EnvAPIKeysReloadInterval, "%q must be a Go duration from %s to %s, such as 60s", v.reload, MinAPIKeysReloadInterval, MaxAPIKeysReloadInterval)
+		} else {
+			c.APIKeysReloadInterval = d
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
@@ -305,5 +306,52 @@ func TestLoadRefusesAMutableSubjectClaim(t *testing.T) {
 		if _, err := oidc(kv); err != nil {
 			t.Errorf("%v: %v", kv, err)
 		}
+	}
+}
+
+// Mode apikey takes the hash lines inline or from a file (reloaded), not
+// both; the reload interval defaults to a minute and is bounded.
+func TestLoadAPIKeySources(t *testing.T) {
+	line := "alice:" + strings.Repeat("ab", 32)
+	tests := []struct {
+		name string
+		kv   map[string]string
+		want string // "" = valid
+	}{
+		{"inline", map[string]string{EnvAPIKeys: line}, ""},
+		{"file", map[string]string{EnvAPIKeysFile: "/run/secrets/api-keys"}, ""},
+		{"file and interval", map[string]string{EnvAPIKeysFile: "/run/secrets/api-keys", EnvAPIKeysReloadInterval: "10s"}, ""},
+		{"both", map[string]string{EnvAPIKeys: line, EnvAPIKeysFile: "/k"}, EnvAPIKeysFile + ": is set together with"},
+		{"neither", nil, EnvAPIKeys + ": is required"},
+		{"interval too short", map[string]string{EnvAPIKeys: line, EnvAPIKeysReloadInterval: "1ms"}, EnvAPIKeysReloadInterval + ":"},
+		{"interval too long", map[string]string{EnvAPIKeys: line, EnvAPIKeysReloadInterval: "2h"}, EnvAPIKeysReloadInterval + ":"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kv := map[string]string{EnvAuthMode: "apikey"}
+			for k, v := range tt.kv {
+				kv[k] = v
+			}
+			c, err := loadWith(t, kv)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("got %v, want an error containing %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := DefaultAPIKeysReloadInterval
+			if v := tt.kv[EnvAPIKeysReloadInterval]; v != "" {
+				want, _ = time.ParseDuration(v)
+			}
+			if c.APIKeysReloadInterval != want || c.APIKeysFile != tt.kv[EnvAPIKeysFile] {
+				t.Errorf("interval %s file %q", c.APIKeysReloadInterval, c.APIKeysFile)
+			}
+		})
+	}
+	if _, err := loadWith(t, map[string]string{EnvAuthMode: "none", EnvAPIKeysFile: "/k"}); err == nil || !strings.Contains(err.Error(), EnvAPIKeysFile+": is set, but") {
+		t.Errorf("a key file in mode none: %v", err)
 	}
 }

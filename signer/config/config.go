@@ -101,8 +101,15 @@ type Config struct {
 	// AuthMode is how callers authenticate: none, apikey or oidc. Required;
 	// none is refused in prod.
 	AuthMode authconfig.Mode
-	// APIKeys holds the validated API-key hash lines (mode apikey).
+	// APIKeys holds the validated API-key hash lines (mode apikey), unless
+	// APIKeysFile is set.
 	APIKeys string
+	// APIKeysFile names the file that holds the hash lines (mode apikey);
+	// it is read at start and reloaded.
+	APIKeysFile string
+	// APIKeysReloadInterval is how often the hash lines are reloaded (mode
+	// apikey); SIGHUP reloads them at once.
+	APIKeysReloadInterval time.Duration
 	// OIDCIssuer is the required "iss" and the base of discovery (mode oidc).
 	OIDCIssuer string
 	// OIDCJWKSURL, when set, replaces OpenID Connect discovery (mode oidc).

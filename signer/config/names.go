@@ -61,6 +61,14 @@ const (
 	// EnvAPIKeys holds the API-key hash lines ("name:sha256hex[:rate[:burst]]"),
 	// separated by newlines or commas.
 	EnvAPIKeys = "S3PRESIGN_API_KEYS"
+	// EnvAPIKeysFile, instead of EnvAPIKeys, names a file holding the hash
+	// lines (a mounted secret): it is read again every
+	// EnvAPIKeysReloadInterval and on SIGHUP, so a removed key stops working
+	// without a restart.
+	EnvAPIKeysFile = "S3PRESIGN_API_KEYS_FILE"
+	// EnvAPIKeysReloadInterval is how often the API-key lines are reloaded
+	// (Go duration, default 60s): the longest a removed key keeps working.
+	EnvAPIKeysReloadInterval = "S3PRESIGN_API_KEYS_RELOAD_INTERVAL"
 	// EnvOIDCIssuer is the issuer URL whose JWKS verifies bearer tokens.
 	EnvOIDCIssuer = "S3PRESIGN_OIDC_ISSUER"
 	// EnvOIDCJWKSURL, when set, is the JWKS URL used instead of OpenID Connect
