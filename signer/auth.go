@@ -17,10 +17,17 @@ const startKeysTimeout = 5 * time.Second
 // newAuth builds the authenticator and the rate limiter from the
 // configuration. clock drives token expiry checks and the rate limiter.
 func newAuth(cfg config.Config, clock func() time.Time, log *slog.Logger) (auth.Authenticator, *auth.Limiter, error) {
+	lines := cfg.APIKeys
+	if cfg.APIKeysFile != "" {
+		var err error
+		if lines, err = readKeyFile(cfg.APIKeysFile); err != nil {
+			return nil, nil, err
+		}
+	}
 	a, err := auth.New(auth.Settings{
 		Mode:        cfg.AuthMode,
 		Environment: cfg.Environment,
-		APIKeys:     cfg.APIKeys,
+		APIKeys:     lines,
 		OIDC: auth.OIDCConfig{
 			Issuer:       cfg.OIDCIssuer,
 			JWKSURL:      cfg.OIDCJWKSURL,
@@ -32,6 +39,9 @@ func newAuth(cfg config.Config, clock func() time.Time, log *slog.Logger) (auth.
 		},
 	})
 	if err != nil {
+		if cfg.APIKeysFile != "" {
+			return nil, nil, fmt.Errorf("%s: %s: %w", config.EnvAPIKeysFile, cfg.APIKeysFile, err)
+		}
 		return nil, nil, fmt.Errorf("%s: %w", config.EnvAuthMode, err)
 	}
 	lim, err := auth.NewLimiter(auth.LimiterConfig{

@@ -209,7 +209,7 @@ func TestE2E(t *testing.T) {
 
 	t.Run("names with URL-special and non-ASCII characters round-trip", func(t *testing.T) {
 		for _, name := range []string{"a b+c%20#?&=;~'!.png", "Grüße 写真 😀.png", "[x] (1) {2} ^ ` | $.png"} {
-			u := upload(t, p, map[string]any{"fileName": name, "contentType": "image/png"})
+			u := upload(t, p, map[string]any{"fileName": name, "contentType": "image/png", "size": len(name)})
 			if !strings.HasSuffix(u.Key, "/"+name) {
 				t.Fatalf("key %q does not end in the name %q", u.Key, name)
 			}
@@ -243,7 +243,7 @@ func TestE2E(t *testing.T) {
 	})
 
 	t.Run("wrong Content-Type is rejected", func(t *testing.T) {
-		u := upload(t, p, map[string]any{"fileName": "a.png", "contentType": "image/png"})
+		u := upload(t, p, map[string]any{"fileName": "a.png", "contentType": "image/png", "size": len(png)})
 		wrong := maps(u.Headers, "Content-Type", "image/jpeg")
 		status, body, _ := s3Do(t, "PUT", u.URL, wrong, png)
 		wantS3(t, "PUT with another Content-Type", status, 403, body)
@@ -252,7 +252,7 @@ func TestE2E(t *testing.T) {
 	})
 
 	t.Run("tampered signature or key is rejected", func(t *testing.T) {
-		u := upload(t, p, map[string]any{"fileName": "b.png", "contentType": "image/png"})
+		u := upload(t, p, map[string]any{"fileName": "b.png", "contentType": "image/png", "size": len(png)})
 		sigURL := tamperSignature(t, u.URL)
 		status, body, _ := s3Do(t, "PUT", sigURL, u.Headers, png)
 		wantS3(t, "PUT with a changed signature", status, 403, body)
@@ -276,7 +276,7 @@ func TestE2E(t *testing.T) {
 		// A second signer whose clock is an hour behind issues URLs that
 		// expired 55 minutes ago. No sleeping.
 		past := startSigner(t, e.env(nil), runDeps{clock: func() time.Time { return time.Now().Add(-time.Hour) }})
-		old := upload(t, past, map[string]any{"fileName": "late.png", "contentType": "image/png"})
+		old := upload(t, past, map[string]any{"fileName": "late.png", "contentType": "image/png", "size": len(png)})
 		if time.Until(old.ExpiresAt) > -50*time.Minute {
 			t.Fatalf("expiresAt %s is not in the past", old.ExpiresAt)
 		}
@@ -285,7 +285,7 @@ func TestE2E(t *testing.T) {
 		if !strings.Contains(string(body), "expired") {
 			t.Errorf("S3 refused for another reason: %s", body)
 		}
-		fresh := upload(t, p, map[string]any{"fileName": "late.png", "contentType": "image/png"})
+		fresh := upload(t, p, map[string]any{"fileName": "late.png", "contentType": "image/png", "size": len(png)})
 		status, body = put(t, fresh, png) // control
 		wantS3(t, "control PUT", status, 200, body)
 
@@ -309,7 +309,7 @@ func TestE2E(t *testing.T) {
 
 	t.Run("body with another checksum is rejected", func(t *testing.T) {
 		good := []byte("hello")
-		u := upload(t, p, map[string]any{"fileName": "sum.png", "contentType": "image/png", "sha256": sha256b64(good)})
+		u := upload(t, p, map[string]any{"fileName": "sum.png", "contentType": "image/png", "size": 5, "sha256": sha256b64(good)})
 		status, body := put(t, u, []byte("hellp"))
 		wantS3(t, "PUT with another body", status, 400, body)
 		if !strings.Contains(string(body), "BadDigest") {
@@ -320,10 +320,10 @@ func TestE2E(t *testing.T) {
 	})
 
 	t.Run("a second PUT to the same key is refused", func(t *testing.T) {
-		u := upload(t, p, map[string]any{"fileName": "once.png", "contentType": "image/png"})
+		u := upload(t, p, map[string]any{"fileName": "once.png", "contentType": "image/png", "size": 5})
 		status, body := put(t, u, []byte("first"))
 		wantS3(t, "first PUT (control)", status, 200, body)
-		status, body = put(t, u, []byte("second"))
+		status, body = put(t, u, []byte("again")) // the signed length, so only the precondition refuses it
 		wantS3(t, "second PUT through the same URL", status, 412, body)
 		status, got, _ := s3Do(t, "GET", download(t, p, map[string]any{"key": u.Key}).URL, nil, nil)
 		wantS3(t, "GET", status, 200, got)
@@ -340,19 +340,23 @@ func TestE2E(t *testing.T) {
 			status int
 			code   string
 		}{
-			{"traversal name", `{"fileName":"../../etc/passwd.png","contentType":"image/png"}`, 400, "invalid_request"},
-			{"control character", `{"fileName":"a\u0000.png","contentType":"image/png"}`, 400, "invalid_request"},
-			{"bidi override", `{"fileName":"x\u202egnp.png","contentType":"image/png"}`, 400, "invalid_request"},
-			{"name of 256 bytes", `{"fileName":"` + strings.Repeat("n", 252) + `.png","contentType":"image/png"}`, 400, "invalid_request"},
+			{"traversal name", `{"fileName":"../../etc/passwd.png","contentType":"image/png","size":5}`, 400, "invalid_request"},
+			{"control character", `{"fileName":"a\u0000.png","contentType":"image/png","size":5}`, 400, "invalid_request"},
+			{"bidi override", `{"fileName":"x\u202egnp.png","contentType":"image/png","size":5}`, 400, "invalid_request"},
+			{"name of 256 bytes", `{"fileName":"` + strings.Repeat("n", 252) + `.png","contentType":"image/png","size":5}`, 400, "invalid_request"},
 			{"size over the limit", `{"fileName":"big.png","contentType":"image/png","size":1048577}`, 413, "too_large"},
-			{"type not allowed", `{"fileName":"a.html","contentType":"text/html"}`, 415, "unsupported_media_type"},
-			{"extension disagrees", `{"fileName":"a.jpg","contentType":"image/png"}`, 400, "invalid_request"},
-			{"body over 64 KiB", `{"fileName":"a.png","contentType":"image/png","x":"` + strings.Repeat("x", 70000) + `"}`, 413, "too_large"},
+			{"PUT without size", `{"fileName":"a.png","contentType":"image/png"}`, 400, "invalid_request"},
+			{"type not allowed", `{"fileName":"a.html","contentType":"text/html","size":5}`, 415, "unsupported_media_type"},
+			{"extension disagrees", `{"fileName":"a.jpg","contentType":"image/png","size":5}`, 400, "invalid_request"},
+			{"body over 64 KiB", `{"fileName":"a.png","contentType":"image/png","size":5,"x":"` + strings.Repeat("x", 70000) + `"}`, 413, "too_large"},
 		}
 		for _, tt := range tests {
 			status, body := call(t, "POST", p.URL+"/v1/uploads", tt.body)
 			if status != tt.status || errorCode(body) != tt.code {
 				t.Errorf("%s: got %d %s, want %d %s", tt.name, status, body, tt.status, tt.code)
+			}
+			if bytes.Contains(body, []byte("X-Amz-")) {
+				t.Errorf("%s: the refusal carries a URL: %s", tt.name, body)
 			}
 		}
 		status, body := call(t, "POST", p.URL+"/v1/downloads", `{"key":"elsewhere/secret.png"}`)
@@ -484,7 +488,7 @@ func TestE2ECompat(t *testing.T) {
 			}
 		}
 		// The v1 routes stay.
-		callJSON(t, "POST", off.URL+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png"}`, 201, nil)
+		callJSON(t, "POST", off.URL+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`, 201, nil)
 	})
 }
 
@@ -531,4 +535,40 @@ func portOf(endpoint string) string {
 		return ""
 	}
 	return u.Port()
+}
+
+// The compat upload route signs Content-Length when given size: S3 refuses
+// one byte more, and stores the exact size. With S3PRESIGN_COMPAT_UNSIZED=refuse
+// a request without size gets 400 and no URL.
+func TestE2ECompatSize(t *testing.T) {
+	e := startS3(t)
+	p := startSigner(t, e.env(nil), runDeps{})
+	var up struct {
+		URL     string
+		Headers map[string]string
+	}
+	q := url.Values{"fileName": {"sized"}, "extension": {"png"}, "mediaType": {"image"}, "size": {"5"}}
+	callJSON(t, "GET", p.URL+"/signed-url-upload?"+q.Encode(), "", 200, &up)
+	if up.Headers["Content-Length"] != "5" {
+		t.Fatalf("headers %v, want Content-Length 5", up.Headers)
+	}
+	status, body, _ := s3Do(t, "PUT", up.URL, up.Headers, []byte("123456"))
+	wantS3(t, "compat PUT of 6 bytes for size 5", status, 403, body)
+	if slices.Contains(e.keys(t), "uploads/sized.png") {
+		t.Fatal("the refused body was stored")
+	}
+	status, body, _ = s3Do(t, "PUT", up.URL, up.Headers, []byte("12345")) // control
+	wantS3(t, "control: compat PUT of 5 bytes", status, 200, body)
+
+	refusing := startSigner(t, e.env(map[string]string{"S3PRESIGN_COMPAT_UNSIZED": "refuse"}), runDeps{})
+	q.Del("size")
+	q.Set("fileName", "unsized")
+	status, body = call(t, "GET", refusing.URL+"/signed-url-upload?"+q.Encode(), "")
+	if status != 400 || errorCode(body) != "invalid_request" || bytes.Contains(body, []byte("X-Amz-")) || !bytes.Contains(body, []byte("size=")) {
+		t.Fatalf("refuse mode without size: %d %s, want 400 invalid_request saying to send size, and no URL", status, body)
+	}
+	q.Set("size", "7")
+	callJSON(t, "GET", refusing.URL+"/signed-url-upload?"+q.Encode(), "", 200, &up) // control
+	status, body, _ = s3Do(t, "PUT", up.URL, up.Headers, []byte("1234567"))
+	wantS3(t, "control: refuse mode with size", status, 200, body)
 }

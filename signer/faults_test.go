@@ -117,7 +117,7 @@ type answer struct {
 func faultRequest(kind string) (method, target, body string) {
 	switch kind {
 	case "upload-long":
-		return "POST", "/v1/uploads", `{"fileName":"a.png","contentType":"image/png","expiresIn":3600}`
+		return "POST", "/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5,"expiresIn":3600}`
 	case "download":
 		return "POST", "/v1/downloads", `{"key":"uploads/aaaaaaaaaaaaaaaaaaaaaaaaaa/a.png"}`
 	case "compat":
@@ -125,7 +125,7 @@ func faultRequest(kind string) (method, target, body string) {
 	case "readyz":
 		return "GET", "/readyz", ""
 	}
-	return "POST", "/v1/uploads", `{"fileName":"a.png","contentType":"image/png"}`
+	return "POST", "/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`
 }
 
 // issue sends one request of a kind (see faultRequest) and times it.

@@ -28,10 +28,10 @@ type hostileCase struct {
 	key         string // for an accepted upload: what the key must end with
 }
 
-const hostilePNG = `{"fileName":"a.png","contentType":"image/png"}`
+const hostilePNG = `{"fileName":"a.png","contentType":"image/png","size":5}`
 
 func hostileUpload(fileName string) string {
-	b, _ := json.Marshal(map[string]string{"fileName": fileName, "contentType": "image/png"})
+	b, _ := json.Marshal(map[string]any{"fileName": fileName, "contentType": "image/png", "size": 5})
 	return string(b)
 }
 
@@ -42,7 +42,7 @@ func hostileUpload(fileName string) string {
 func TestHostileInputs(t *testing.T) {
 	t.Parallel()
 	p := startSigner(t, reliabilityEnv(), runDeps{})
-	nested := `{"fileName":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `,"contentType":"image/png"}`
+	nested := `{"fileName":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `,"contentType":"image/png","size":5}`
 	cases := []hostileCase{
 		// Controls: a plain upload and compat upload are accepted.
 		{name: "control upload", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostilePNG, status: 201, key: "/a.png"},
@@ -52,7 +52,7 @@ func TestHostileInputs(t *testing.T) {
 		{name: "traversal fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("../../etc/passwd"), status: 400, code: "invalid_request"},
 		{name: "traversal fileName with extension", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("../../etc/passwd.png"), status: 400, code: "invalid_request"},
 		{name: "backslash traversal", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload(`..\..\win.png`), status: 400, code: "invalid_request"},
-		{name: "escaped slash in JSON", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a\/b.png","contentType":"image/png"}`, status: 400, code: "invalid_request"},
+		{name: "escaped slash in JSON", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a\/b.png","contentType":"image/png","size":5}`, status: 400, code: "invalid_request"},
 		{name: "percent-encoded dots are literal in v1", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("%2e%2e%2fetc.png"), status: 201, key: "/%2e%2e%2fetc.png"},
 		{name: "percent-encoded dots decoded in compat query", method: "GET", path: "/signed-url-upload?fileName=%2e%2e%2fetc&extension=png&mediaType=image", status: 400, code: "invalid_request"},
 		{name: "double percent-encoding stays literal in compat", method: "GET", path: "/signed-url-upload?fileName=%252e%252e%252fetc&extension=png&mediaType=image", status: 200},
@@ -63,13 +63,22 @@ func TestHostileInputs(t *testing.T) {
 		{name: "download access traversal (compat)", method: "GET", path: "/signed-url-access?fileName=..%2F..%2Fetc%2Fpasswd&extension=png", status: 400, code: "invalid_request"},
 
 		// NUL and other control characters.
-		{name: "NUL in JSON fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a\u0000.png","contentType":"image/png"}`, status: 400, code: "invalid_request"},
+		{name: "NUL in JSON fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a\u0000.png","contentType":"image/png","size":5}`, status: 400, code: "invalid_request"},
 		{name: "NUL in compat query", method: "GET", path: "/signed-url-upload?fileName=a%00b&extension=png&mediaType=image", status: 400, code: "invalid_request"},
 		{name: "CRLF in downloadName", method: "POST", path: "/v1/downloads", contentType: "application/json", body: `{"key":"uploads/x.png","downloadName":"a\r\nSet-Cookie: x.png"}`, status: 400, code: "invalid_request"},
 		{name: "tab in fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\tb.png"), status: 400, code: "invalid_request"},
 		{name: "DEL in fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\x7fb.png"), status: 400, code: "invalid_request"},
 
 		// Unicode tricks.
+		{name: "S3 form variable in fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("${filename}.png"), status: 400, code: "invalid_request"},
+		{name: "S3 form variable in a POST form's fileName", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"${filename}.png","contentType":"image/png","method":"POST"}`, status: 400, code: "invalid_request"},
+		{name: "S3 form variable in multipart fileName", method: "POST", path: "/v1/multipart", contentType: "application/json", body: `{"fileName":"${filename}.png","contentType":"image/png","size":5}`, status: 400, code: "invalid_request"},
+		{name: "S3 form variable in Uppy params", method: "GET", path: "/s3/params?filename=%24%7Bfilename%7D.png&type=image%2Fpng", status: 400, code: "invalid_request"},
+		{name: "S3 form variable in Uppy multipart", method: "POST", path: "/s3/multipart", contentType: "application/json", body: `{"filename":"${filename}.png","type":"image/png"}`, status: 400, code: "invalid_request"},
+		{name: "S3 form variable in compat upload", method: "GET", path: "/signed-url-upload?fileName=%24%7Bx%7D&extension=png&mediaType=image", status: 400, code: "invalid_request"},
+		{name: "S3 form variable in compat access", method: "GET", path: "/signed-url-access?fileName=%24%7Bx%7D&extension=png", status: 400, code: "invalid_request"},
+		{name: "S3 form variable in downloadName", method: "POST", path: "/v1/downloads", contentType: "application/json", body: `{"key":"uploads/x.png","downloadName":"${x}.png"}`, status: 400, code: "invalid_request"},
+		{name: "dollar sign alone is fine (control)", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("$5 {x}.png"), status: 201, key: "/$5 {x}.png"},
 		{name: "RTL override", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("invoice\u202egnp.exe"), status: 400, code: "invalid_request"},
 		{name: "RTL override in compat", method: "GET", path: "/signed-url-upload?fileName=evil%E2%80%AEgnp&extension=png&mediaType=image", status: 400, code: "invalid_request"},
 		{name: "left-to-right isolate", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\u2066b.png"), status: 400, code: "invalid_request"},
@@ -78,24 +87,24 @@ func TestHostileInputs(t *testing.T) {
 		{name: "line separator", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\u2028b.png"), status: 400, code: "invalid_request"},
 		{name: "private-use character", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\ue000.png"), status: 400, code: "invalid_request"},
 		{name: "unassigned code point", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\U000e0fff.png"), status: 400, code: "invalid_request"},
-		{name: "invalid UTF-8", method: "POST", path: "/v1/uploads", contentType: "application/json", body: "{\"fileName\":\"a\xff.png\",\"contentType\":\"image/png\"}", status: 400, code: "invalid_request"},
-		{name: "overlong UTF-8 dots", method: "POST", path: "/v1/uploads", contentType: "application/json", body: "{\"fileName\":\"\xc0\xae\xc0\xae.png\",\"contentType\":\"image/png\"}", status: 400, code: "invalid_request"},
+		{name: "invalid UTF-8", method: "POST", path: "/v1/uploads", contentType: "application/json", body: "{\"fileName\":\"a\xff.png\",\"contentType\":\"image/png\",\"size\":5}", status: 400, code: "invalid_request"},
+		{name: "overlong UTF-8 dots", method: "POST", path: "/v1/uploads", contentType: "application/json", body: "{\"fileName\":\"\xc0\xae\xc0\xae.png\",\"contentType\":\"image/png\",\"size\":5}", status: 400, code: "invalid_request"},
 		{name: "overlong UTF-8 slash in compat", method: "GET", path: "/signed-url-upload?fileName=a%C0%AFb&extension=png&mediaType=image", status: 400, code: "invalid_request"},
 		{name: "one-dot leaders are not dots", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("\u2024\u2024.png"), status: 201, key: "/\u2024\u2024.png"},
 		{name: "fullwidth solidus is not a separator", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a\uff0fb.png"), status: 201, key: "/a\uff0fb.png"},
 		{name: "combining marks (NFD) kept as sent", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("e\u0301te\u0301.png"), status: 201, key: "/e\u0301te\u0301.png"},
-		{name: "lone surrogate escape becomes U+FFFD", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"\ud800.png","contentType":"image/png"}`, status: 201, key: "/\ufffd.png"},
+		{name: "lone surrogate escape becomes U+FFFD", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"\ud800.png","contentType":"image/png","size":5}`, status: 201, key: "/\ufffd.png"},
 		{name: "leading space", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload(" a.png"), status: 400, code: "invalid_request"},
 		{name: "name of 256 bytes", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload(strings.Repeat("x", 252) + ".png"), status: 400, code: "invalid_request"},
 		{name: "double extension", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostileUpload("a.png.exe"), status: 400, code: "invalid_request"},
-		{name: "active content type", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a.svg","contentType":"image/svg+xml"}`, status: 415, code: "unsupported_media_type"},
+		{name: "active content type", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a.svg","contentType":"image/svg+xml","size":5}`, status: 415, code: "unsupported_media_type"},
 
 		// Bodies.
-		{name: "10 MB JSON body", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"` + strings.Repeat("a", 10<<20) + `.png","contentType":"image/png"}`, status: 413, code: "too_large"},
+		{name: "10 MB JSON body", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"` + strings.Repeat("a", 10<<20) + `.png","contentType":"image/png","size":5}`, status: 413, code: "too_large"},
 		{name: "deeply nested JSON", method: "POST", path: "/v1/uploads", contentType: "application/json", body: nested, status: 400, code: "invalid_request"},
-		{name: "duplicate keys", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a.png","fileName":"../x.png","contentType":"image/png"}`, status: 400, code: "invalid_request"},
-		{name: "duplicate keys, one escaped", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a.png","file\u004eame":"b.png","contentType":"image/png"}`, status: 400, code: "invalid_request"},
-		{name: "case-folded member name", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"FILENAME":"a.png","contentType":"image/png"}`, status: 400, code: "invalid_request"},
+		{name: "duplicate keys", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a.png","fileName":"../x.png","contentType":"image/png","size":5}`, status: 400, code: "invalid_request"},
+		{name: "duplicate keys, one escaped", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"fileName":"a.png","file\u004eame":"b.png","contentType":"image/png","size":5}`, status: 400, code: "invalid_request"},
+		{name: "case-folded member name", method: "POST", path: "/v1/uploads", contentType: "application/json", body: `{"FILENAME":"a.png","contentType":"image/png","size":5}`, status: 400, code: "invalid_request"},
 		{name: "array body", method: "POST", path: "/v1/uploads", contentType: "application/json", body: "[" + hostilePNG + "]", status: 400, code: "invalid_request"},
 		{name: "two JSON objects", method: "POST", path: "/v1/uploads", contentType: "application/json", body: hostilePNG + hostilePNG, status: 400, code: "invalid_request"},
 		{name: "empty body", method: "POST", path: "/v1/uploads", contentType: "application/json", status: 400, code: "invalid_request"},

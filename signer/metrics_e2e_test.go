@@ -98,10 +98,10 @@ func TestMetricsEndToEnd(t *testing.T) {
 		t.Fatalf("no \"metrics listening\" log line:\n%s", logs)
 	}
 
-	if c, _ := call(t, "POST", api+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png"}`); c != 201 {
+	if c, _ := call(t, "POST", api+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`); c != 201 {
 		t.Fatalf("upload: %d", c)
 	}
-	if c, _ := call(t, "POST", api+"/v1/uploads", `{"fileName":"a.svg","contentType":"image/svg+xml"}`); c != 415 {
+	if c, _ := call(t, "POST", api+"/v1/uploads", `{"fileName":"a.svg","contentType":"image/svg+xml","size":5}`); c != 415 {
 		t.Fatalf("refused upload: %d", c)
 	}
 
@@ -151,7 +151,7 @@ func TestMetricsOff(t *testing.T) {
 	env := baseEnv()
 	env["S3PRESIGN_METRICS_NAMESPACE"] = "off"
 	api, logs, stdout, stop := runWithStdout(t, env)
-	if c, _ := call(t, "POST", api+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png"}`); c != 201 {
+	if c, _ := call(t, "POST", api+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`); c != 201 {
 		t.Fatalf("upload: %d", c)
 	}
 	if err := stop(); err != nil {

@@ -436,26 +436,30 @@ func TestE2EMultipart(t *testing.T) {
 		wantAPIError(t, "abort twice", status, body, 404, "not_found")
 	})
 
-	t.Run("wrong ETag fails cleanly, right ETags then complete", func(t *testing.T) {
+	t.Run("a client ETag list other than S3's is refused and aborted", func(t *testing.T) {
 		u := c.create("etag.pdf", "application/pdf", len(data))
 		parts := chunks(data, u.PartSize)
 		etags := map[int]string{}
 		for i, pu := range c.parts(u, 1, 2, 3) {
 			etags[i+1] = putPart(t, pu, parts[i])
 		}
-		right := etags[2]
 		etags[2] = `"00000000000000000000000000000000"`
 		status, body := c.complete(u, etags)
 		wantAPIError(t, "wrong ETag", status, body, 400, "invalid_request")
 		if status, _, _ := getObject(t, p, u.Key); status != 404 {
 			t.Fatalf("refused completion stored an object: GET %d", status)
 		}
-		if n, ok := e.s3Parts(t, u.Key, u.UploadID); !ok || n != 3 {
-			t.Fatalf("after the refusal the upload has %d parts (exists %v), want 3", n, ok)
+		if _, ok := e.s3Parts(t, u.Key, u.UploadID); ok {
+			t.Fatal("the refused upload was not aborted: ListParts still finds it")
 		}
-		etags[2] = right
-		status, body = c.complete(u, etags)
-		wantS3(t, "control: right ETags", status, 200, body)
+		// Control: the same steps with S3's ETags complete.
+		v := c.create("etag.pdf", "application/pdf", len(data))
+		etags = map[int]string{}
+		for i, pu := range c.parts(v, 1, 2, 3) {
+			etags[i+1] = putPart(t, pu, parts[i])
+		}
+		status, body = c.complete(v, etags)
+		wantS3(t, "control: S3's ETags", status, 200, body)
 	})
 
 	t.Run("part numbers out of range", func(t *testing.T) {
@@ -629,6 +633,37 @@ func TestE2EUppyRoutes(t *testing.T) {
 		if status != 200 || sha256.Sum256(got) != sha256.Sum256(data) {
 			t.Fatalf("object: GET %d, %d bytes", status, len(got))
 		}
+	})
+
+	t.Run("a client ETag list other than S3's is refused and aborted", func(t *testing.T) {
+		start := func() (base, k string) {
+			var created struct{ Key, UploadID string }
+			callJSON(t, "POST", p.URL+"/s3/multipart", `{"filename":"swapped.pdf","type":"application/pdf"}`, 200, &created)
+			return p.URL + "/s3/multipart/" + url.PathEscape(created.UploadID), "key=" + url.QueryEscape(created.Key)
+		}
+		upload := func(base, k string) string {
+			var one struct{ URL string }
+			callJSON(t, "GET", base+"/1?"+k, "", 200, &one)
+			status, body, hdr := s3Do(t, "PUT", one.URL, nil, []byte("uppy part"))
+			wantS3(t, "PUT part", status, 200, body)
+			return hdr.Get("ETag")
+		}
+		base, k := start()
+		upload(base, k)
+		status, body := call(t, "POST", base+"/complete?"+k, `{"parts":[{"PartNumber":1,"ETag":"\"00000000000000000000000000000000\""}]}`)
+		wantAPIError(t, "other ETag", status, body, 400, "invalid_request")
+		key, _ := url.ParseQuery(k)
+		if ids := e.pending(t, key.Get("key")); len(ids) != 0 {
+			t.Fatalf("the refused upload was not aborted: pending %v", ids)
+		}
+		if status, _, _ := getObject(t, p, key.Get("key")); status != 404 {
+			t.Fatalf("refused completion stored an object: GET %d", status)
+		}
+		// Control: S3's ETag completes.
+		base, k = start()
+		etag := upload(base, k)
+		status, body = call(t, "POST", base+"/complete?"+k, `{"parts":[{"PartNumber":1,"ETag":`+strconv.Quote(etag)+`}]}`)
+		wantS3(t, "control: S3's ETag", status, 200, body)
 	})
 
 	t.Run("abort", func(t *testing.T) {

@@ -150,6 +150,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	checkCredentials(ctx, src, clock, log)
 	prefetchKeys(ctx, authn, log)
+	stopReload := startKeyReload(ctx, cfg, authn, log, reg)
+	defer stopReload()
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
@@ -244,6 +246,7 @@ func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, lo
 		CORSOrigins:           cfg.CORSOrigins,
 		Compat:                cfg.CompatRoutes,
 		CompatRefuseOverwrite: cfg.CompatOverwrite == config.OverwriteRefuse,
+		CompatRefuseUnsized:   cfg.CompatUnsized == config.UnsizedRefuse,
 		Auth:                  ha.authn,
 		Limiter:               ha.limiter,
 		SharedPrefixes:        cfg.SharedPrefixes,

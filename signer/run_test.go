@@ -117,7 +117,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	p := startSigner(t, baseEnv(), runDeps{credentials: g})
 	res := make(chan int, 1)
 	go func() {
-		s, _ := tryCall("POST", p.URL+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png"}`)
+		s, _ := tryCall("POST", p.URL+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`)
 		res <- s
 	}()
 	<-g.entered // the request is in its handler, waiting for credentials
@@ -154,7 +154,7 @@ func TestShutdownTimeoutIsAnError(t *testing.T) {
 	env := baseEnv()
 	env["S3PRESIGN_SHUTDOWN_TIMEOUT"] = "1s"
 	p := startSigner(t, env, runDeps{credentials: g})
-	go tryCall("POST", p.URL+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png"}`) //nolint:errcheck // cut off on purpose
+	go tryCall("POST", p.URL+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`) //nolint:errcheck // cut off on purpose
 	<-g.entered
 	start := time.Now()
 	err := p.stop()

@@ -173,7 +173,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 		t.Fatal("signer did not log \"listening\" within 15s")
 	}
 	base := "http://" + addr
-	body := `{"fileName":"a.png","contentType":"image/png"}`
+	body := `{"fileName":"a.png","contentType":"image/png","size":5}`
 
 	const (
 		clients   = 32

@@ -135,7 +135,7 @@ func TestClientsThatNeverRead(t *testing.T) {
 
 	// 1. One request, answer never read, connection kept open.
 	idle := dialT(t, p.Addr)
-	body := `{"fileName":"a.png","contentType":"image/png"}`
+	body := `{"fileName":"a.png","contentType":"image/png","size":5}`
 	one := fmt.Sprintf("POST /v1/uploads HTTP/1.1\r\nHost: signer\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 	if _, err := io.WriteString(idle, one); err != nil {
 		t.Fatal(err)

@@ -68,6 +68,10 @@ const (
 	OverwriteAllow = "allow"
 	// OverwriteRefuse signs If-None-Match: * so S3 answers a second upload with 412.
 	OverwriteRefuse = "refuse"
+	// UnsizedAllow lets the compat upload route sign a URL without a size.
+	UnsizedAllow = "allow"
+	// UnsizedRefuse answers a compat upload without size with 400.
+	UnsizedRefuse = "refuse"
 )
 
 // CPU architectures of the signer's Fargate tasks (cpuArchitecture). The
@@ -133,6 +137,10 @@ type Environment struct {
 	CompatRoutes bool
 	// CompatOverwrite is "allow" or "refuse" (compatOverwrite).
 	CompatOverwrite string
+	// CompatUnsized is "allow" or "refuse" (compatUnsized): whether the
+	// compat upload route signs a URL without a size, which only S3's
+	// 5 GiB per PUT caps. Default: refuse in prod, allow elsewhere.
+	CompatUnsized string
 	// DesiredCount is the minimum (and initial) number of tasks (desiredCount).
 	DesiredCount int
 	// MaxCount is the autoscaling maximum (maxCount).
@@ -251,6 +259,18 @@ func (e Environment) GOARCH() string {
 		return "arm64"
 	}
 	return "amd64"
+}
+
+// defaultCompatUnsized refuses unsized compat uploads in production, so
+// every production URL is capped, and keeps old clients working elsewhere.
+// Refusing unsized uploads (not turning compat off) keeps production's
+// migrating clients working once they add one query parameter, size, which
+// a browser knows. It applies when cdk.json leaves compatUnsized out.
+func defaultCompatUnsized(production bool) string {
+	if production {
+		return UnsizedRefuse
+	}
+	return UnsizedAllow
 }
 
 // IsProd reports whether the environment is marked production (production

@@ -189,6 +189,8 @@ func TestEveryBadSettingIsReported(t *testing.T) {
 		{"authMode", "basic", "dev.authMode: must be one of none, apikey, oidc"},
 		{"compatRoutes", "yes", "dev.compatRoutes: want true or false"},
 		{"compatOverwrite", "never", "dev.compatOverwrite: must be one of allow, refuse"},
+		{"compatUnsized", "sometimes", "dev.compatUnsized: must be one of allow, refuse"},
+		{"compatUnsized", "refuse", ""}, // control
 		{"desiredCount", 0, "dev.desiredCount: must be between 1 and 100"},
 		{"maxCount", 0, "dev.maxCount: must be between desiredCount"},
 		{"cpu", 300, "dev.cpu: must be a Fargate CPU size"},
@@ -433,4 +435,27 @@ func TestBadEnvironmentNameAndShape(t *testing.T) {
 func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// A production environment refuses unsized compat uploads unless cdk.json
+// says otherwise, so every production upload URL is capped; other
+// environments keep old clients working. The name plays no part.
+func TestCompatUnsizedDefaultsToRefuseInProduction(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		override map[string]any
+		want     string
+	}{
+		{"eu-prod", map[string]any{"production": true, "removalPolicy": "retain"}, config.UnsizedRefuse},
+		{"prod", map[string]any{"production": false}, config.UnsizedAllow},
+		{"eu-prod", map[string]any{"production": true, "removalPolicy": "retain", "compatUnsized": "allow"}, config.UnsizedAllow},
+	} {
+		env, err := config.Load(envsJSON(t, c.name, c.override), c.name)
+		if err != nil {
+			t.Fatalf("%s %v: %v", c.name, c.override, err)
+		}
+		if env.CompatUnsized != c.want {
+			t.Errorf("%s %v: compatUnsized %q, want %q", c.name, c.override, env.CompatUnsized, c.want)
+		}
+	}
 }

@@ -36,6 +36,7 @@ var fields = []field{
 	{"oidcAudience", str(func(e *Environment) *string { return &e.OIDCAudience })},
 	{"compatRoutes", boolean(func(e *Environment) *bool { return &e.CompatRoutes })},
 	{"compatOverwrite", str(func(e *Environment) *string { return &e.CompatOverwrite })},
+	{"compatUnsized", str(func(e *Environment) *string { return &e.CompatUnsized })},
 	{"desiredCount", integer(func(e *Environment) *int { return &e.DesiredCount })},
 	{"maxCount", integer(func(e *Environment) *int { return &e.MaxCount })},
 	{"cpu", integer(func(e *Environment) *int { return &e.CPU })},
@@ -93,6 +94,9 @@ func decodeEnvironment(name string, raw json.RawMessage) (Environment, error) {
 		if err := f.decode(v, &env); err != nil {
 			errs = append(errs, fmt.Errorf("%s.%s: %w", name, f.key, err))
 		}
+	}
+	if env.CompatUnsized == "" {
+		env.CompatUnsized = defaultCompatUnsized(env.Production)
 	}
 	var unknown []string
 	for k := range obj {

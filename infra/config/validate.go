@@ -169,6 +169,7 @@ func validate(e Environment) []error {
 		}
 	}
 	oneOf("compatOverwrite", e.CompatOverwrite, OverwriteAllow, OverwriteRefuse)
+	oneOf("compatUnsized", e.CompatUnsized, UnsizedAllow, UnsizedRefuse)
 
 	if e.DesiredCount < 1 || e.DesiredCount > MaxTasks {
 		bad("desiredCount", "must be between 1 and %d, got %d", MaxTasks, e.DesiredCount)

@@ -44,6 +44,7 @@ func Vars(env *config.Environment, bucket, region string) map[string]string {
 		sconfig.EnvListenAddr:       ":" + strconv.Itoa(ContainerPort),
 		sconfig.EnvCompatRoutes:     strconv.FormatBool(env.CompatRoutes),
 		sconfig.EnvCompatOverwrite:  env.CompatOverwrite,
+		sconfig.EnvCompatUnsized:    env.CompatUnsized,
 		sconfig.EnvAuthMode:         env.AuthMode,
 		sconfig.EnvTrustedProxyHops: strconv.Itoa(TrustedProxyHops),
 		// Set although it is the signer's default: the dashboard and alarms

@@ -61,8 +61,8 @@ func TestVarsLoadIntoTheEnvironmentsSettings(t *testing.T) {
 			if !slices.Equal(c.CORSOrigins, env.AllowedOrigins) {
 				t.Errorf("CORS origins %v, want %v", c.CORSOrigins, env.AllowedOrigins)
 			}
-			if c.CompatRoutes != env.CompatRoutes || string(c.CompatOverwrite) != env.CompatOverwrite {
-				t.Errorf("compat routes %v overwrite %q", c.CompatRoutes, c.CompatOverwrite)
+			if c.CompatRoutes != env.CompatRoutes || string(c.CompatOverwrite) != env.CompatOverwrite || string(c.CompatUnsized) != env.CompatUnsized {
+				t.Errorf("compat routes %v overwrite %q unsized %q", c.CompatRoutes, c.CompatOverwrite, c.CompatUnsized)
 			}
 			if c.ListenAddr != ":8080" || c.TrustedProxyHops != signerenv.TrustedProxyHops {
 				t.Errorf("listen %q, proxy hops %d", c.ListenAddr, c.TrustedProxyHops)

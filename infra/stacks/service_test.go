@@ -61,6 +61,7 @@ func TestContainerEnvironmentComesFromTheSettings(t *testing.T) {
 		sconfig.EnvCORSOrigins:      `"http://127.0.0.1:8081,http://localhost:8081"`,
 		sconfig.EnvCompatRoutes:     `"true"`,
 		sconfig.EnvCompatOverwrite:  `"allow"`,
+		sconfig.EnvCompatUnsized:    `"allow"`,
 		sconfig.EnvAuthMode:         `"apikey"`,
 		sconfig.EnvTrustedProxyHops: `"2"`,
 		sconfig.EnvMetricsNamespace: `"S3Presign"`,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
@@ -28,29 +29,51 @@ const (
 	MaxTrustedProxyHops = 10
 	// MinTokenKeyBytes is the least decoded length of EnvTokenKey.
 	MinTokenKeyBytes = 32
+	// DefaultAPIKeysReloadInterval bounds how long a removed API key keeps
+	// working.
+	DefaultAPIKeysReloadInterval = time.Minute
+	// MinAPIKeysReloadInterval and MaxAPIKeysReloadInterval bound
+	// EnvAPIKeysReloadInterval.
+	MinAPIKeysReloadInterval = 100 * time.Millisecond
+	MaxAPIKeysReloadInterval = time.Hour
 )
+
+// ImmutableSubjectClaims are the claims EnvOIDCSubjectClaim accepts without
+// EnvOIDCAllowMutableSubject: "sub" (OpenID Connect: never reassigned within
+// an issuer) and "oid" (Microsoft Entra ID's object id, fixed for the life
+// of the account). The caller's name is its key prefix, the boundary
+// between callers' files, so it must never pass from one person to another.
+var ImmutableSubjectClaims = []string{"sub", "oid"}
+
+// MutableSubjectClaims are claims known to be changeable by users or
+// administrators; the start-up refusal names the risk for them explicitly.
+var MutableSubjectClaims = []string{"email", "preferred_username", "name", "upn", "unique_name"}
 
 // authVars are the raw values of the authentication settings, each read once.
 type authVars struct {
-	mode, apiKeys                          string
+	mode, apiKeys, apiKeysFile, reload     string
 	issuer, jwksURL, audience, claim, algs string
+	allowMutable                           string
 	rate, burst, hops, shared              string
 }
 
 // readAuth reads the authentication, rate-limit and token-key settings.
 func (l *loader) readAuth() (authVars, string) {
 	v := authVars{
-		mode:     l.str(EnvAuthMode, ""),
-		apiKeys:  l.str(EnvAPIKeys, ""),
-		issuer:   l.str(EnvOIDCIssuer, ""),
-		jwksURL:  l.str(EnvOIDCJWKSURL, ""),
-		audience: l.str(EnvOIDCAudience, ""),
-		claim:    l.str(EnvOIDCSubjectClaim, ""),
-		algs:     l.str(EnvOIDCAlgorithms, ""),
-		rate:     l.str(EnvRateLimit, ""),
-		burst:    l.str(EnvRateBurst, ""),
-		hops:     l.str(EnvTrustedProxyHops, ""),
-		shared:   l.str(EnvSharedPrefixes, ""),
+		mode:         l.str(EnvAuthMode, ""),
+		apiKeys:      l.str(EnvAPIKeys, ""),
+		apiKeysFile:  l.str(EnvAPIKeysFile, ""),
+		reload:       l.str(EnvAPIKeysReloadInterval, ""),
+		issuer:       l.str(EnvOIDCIssuer, ""),
+		jwksURL:      l.str(EnvOIDCJWKSURL, ""),
+		audience:     l.str(EnvOIDCAudience, ""),
+		claim:        l.str(EnvOIDCSubjectClaim, ""),
+		allowMutable: l.str(EnvOIDCAllowMutableSubject, ""),
+		algs:         l.str(EnvOIDCAlgorithms, ""),
+		rate:         l.str(EnvRateLimit, ""),
+		burst:        l.str(EnvRateBurst, ""),
+		hops:         l.str(EnvTrustedProxyHops, ""),
+		shared:       l.str(EnvSharedPrefixes, ""),
 	}
 	return v, l.str(EnvTokenKey, "")
 }
@@ -84,20 +107,17 @@ func (l *loader) checkAuth(c *Config, v authVars) {
 	}
 
 	// apikey
-	if !unused(EnvAPIKeys, v.apiKeys, authconfig.ModeAPIKey) && c.AuthMode == authconfig.ModeAPIKey {
-		if v.apiKeys == "" {
-			l.fail(EnvAPIKeys, "is required in mode apikey: hash lines \"name:sha256hex[:rate[:burst]]\" from `signer apikey new NAME`")
-		} else if _, err := authconfig.ParseKeyLines(v.apiKeys); err != nil {
-			l.fail(EnvAPIKeys, "%s", oneLine(err))
-		} else {
-			c.APIKeys = v.apiKeys
-		}
+	unusedKeys := unused(EnvAPIKeys, v.apiKeys, authconfig.ModeAPIKey)
+	unusedFile := unused(EnvAPIKeysFile, v.apiKeysFile, authconfig.ModeAPIKey)
+	unused(EnvAPIKeysReloadInterval, v.reload, authconfig.ModeAPIKey)
+	if !unusedKeys && !unusedFile && c.AuthMode == authconfig.ModeAPIKey {
+		l.checkAPIKeys(c, v)
 	}
 
 	// oidc
 	oidcVars := []struct{ name, value string }{
 		{EnvOIDCIssuer, v.issuer}, {EnvOIDCJWKSURL, v.jwksURL}, {EnvOIDCAudience, v.audience},
-		{EnvOIDCSubjectClaim, v.claim}, {EnvOIDCAlgorithms, v.algs},
+		{EnvOIDCSubjectClaim, v.claim}, {EnvOIDCAlgorithms, v.algs}, {EnvOIDCAllowMutableSubject, v.allowMutable},
 	}
 	for _, o := range oidcVars {
 		unused(o.name, o.value, authconfig.ModeOIDC)
@@ -141,6 +161,35 @@ func (l *loader) checkAuth(c *Config, v authVars) {
 	}
 }
 
+// checkAPIKeys validates the settings of mode apikey: the hash lines in
+// EnvAPIKeys, or the file EnvAPIKeysFile that holds them (read at start by
+// the signer, not here), and the reload interval.
+func (l *loader) checkAPIKeys(c *Config, v authVars) {
+	switch {
+	case v.apiKeys != "" && v.apiKeysFile != "":
+		l.fail(EnvAPIKeysFile, "is set together with %s: give the hash lines in one of them", EnvAPIKeys)
+	case v.apiKeysFile != "":
+		c.APIKeysFile = v.apiKeysFile
+	case v.apiKeys == "":
+		l.fail(EnvAPIKeys, "is required in mode apikey (or %s): hash lines \"name:sha256hex[:rate[:burst]]\" from `signer apikey new NAME`", EnvAPIKeysFile)
+	default:
+		if _, err := authconfig.ParseKeyLines(v.apiKeys); err != nil {
+			l.fail(EnvAPIKeys, "%s", oneLine(err))
+		} else {
+			c.APIKeys = v.apiKeys
+		}
+	}
+	c.APIKeysReloadInterval = DefaultAPIKeysReloadInterval
+	if v.reload != "" {
+		d, err := time.ParseDuration(v.reload)
+		if err != nil || d < MinAPIKeysReloadInterval || d > MaxAPIKeysReloadInterval {
+			l.fail(EnvAPIKeysReloadInterval, "%q must be a Go duration from %s to %s, such as 60s", v.reload, MinAPIKeysReloadInterval, MaxAPIKeysReloadInterval)
+		} else {
+			c.APIKeysReloadInterval = d
+		}
+	}
+}
+
 // checkOIDC validates the settings of mode oidc.
 func (l *loader) checkOIDC(c *Config, v authVars) {
 	if v.issuer == "" {
@@ -173,11 +222,39 @@ func (l *loader) checkOIDC(c *Config, v authVars) {
 			c.OIDCSubjectClaim = v.claim
 		}
 	}
+	l.checkSubjectClaim(c.OIDCSubjectClaim, v.allowMutable)
 	if algs, err := authconfig.ParseAlgorithms(v.algs); err != nil {
 		l.fail(EnvOIDCAlgorithms, "%s", oneLine(err))
 	} else {
 		c.OIDCAlgorithms = algs
 	}
+}
+
+// checkSubjectClaim refuses a subject claim outside ImmutableSubjectClaims
+// unless allowMutable is "true": the claim names the caller, and its value
+// is the caller's key prefix, so a user who can change it (rename their
+// email, username or display name to another user's) would read and write
+// that user's files.
+func (l *loader) checkSubjectClaim(claim, allowMutable string) {
+	allowed := false
+	if allowMutable != "" {
+		b, err := strconv.ParseBool(allowMutable)
+		if err != nil {
+			l.fail(EnvOIDCAllowMutableSubject, "%q must be true or false", allowMutable)
+			return
+		}
+		allowed = b
+	}
+	if allowed || slices.Contains(ImmutableSubjectClaims, claim) {
+		return
+	}
+	kind := "is not a claim known to be immutable"
+	if slices.Contains(MutableSubjectClaims, claim) {
+		kind = "is a claim users or administrators can change"
+	}
+	l.fail(EnvOIDCSubjectClaim, "%q %s: the caller's name is the key prefix that separates callers' files, so a user who changes it to "+
+		"another user's value reads and writes that user's files. Use %s (the default, or %s), or set %s=true only if your issuer "+
+		"forbids changing and reassigning %q", claim, kind, DefaultOIDCSubjectClaim, strings.Join(ImmutableSubjectClaims[1:], ", "), EnvOIDCAllowMutableSubject, claim)
 }
 
 // checkIssuerURL accepts an absolute https URL without user info, query or

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
@@ -82,6 +83,8 @@ func TestLoadOIDCSettings(t *testing.T) {
 		EnvOIDCAudience:     "s3presign, other ,s3presign",
 		EnvOIDCSubjectClaim: "preferred_username",
 		EnvOIDCAlgorithms:   "es256, PS256",
+		// The issuer of this test forbids renaming users.
+		EnvOIDCAllowMutableSubject: "true",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -233,17 +236,18 @@ func TestLoadTokenKey(t *testing.T) {
 func TestLoadNamesEveryBadAuthSetting(t *testing.T) {
 	secretish := "alice:" + strings.Repeat("z", 64)
 	bad := map[string]string{
-		EnvAuthMode:         "oidc",
-		EnvAPIKeys:          secretish,
-		EnvOIDCIssuer:       "ftp://idp",
-		EnvOIDCJWKSURL:      "http://idp.example.com/keys",
-		EnvOIDCSubjectClaim: "a b",
-		EnvOIDCAlgorithms:   "HS256",
-		EnvRateLimit:        "-1",
-		EnvRateBurst:        "many",
-		EnvTrustedProxyHops: "x",
-		EnvSharedPrefixes:   "nonsense",
-		EnvTokenKey:         "short",
+		EnvAuthMode:                "oidc",
+		EnvAPIKeys:                 secretish,
+		EnvOIDCIssuer:              "ftp://idp",
+		EnvOIDCJWKSURL:             "http://idp.example.com/keys",
+		EnvOIDCSubjectClaim:        "a b",
+		EnvOIDCAlgorithms:          "HS256",
+		EnvOIDCAllowMutableSubject: "maybe",
+		EnvRateLimit:               "-1",
+		EnvRateBurst:               "many",
+		EnvTrustedProxyHops:        "x",
+		EnvSharedPrefixes:          "nonsense",
+		EnvTokenKey:                "short",
 	}
 	_, err := loadWith(t, bad)
 	if err == nil {
@@ -262,5 +266,92 @@ func TestLoadNamesEveryBadAuthSetting(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), strings.Repeat("z", 64)) {
 		t.Errorf("error echoes an API-key line:\n%v", err)
+	}
+}
+
+// A subject claim users can change is refused at start, with the risk
+// explained, unless the operator says the issuer forbids changing it; sub
+// and oid need no such statement.
+func TestLoadRefusesAMutableSubjectClaim(t *testing.T) {
+	oidc := func(kv map[string]string) (Config, error) {
+		base := map[string]string{EnvAuthMode: "oidc", EnvOIDCIssuer: "https://idp.example.com", EnvOIDCAudience: "a"}
+		for k, v := range kv {
+			base[k] = v
+		}
+		return loadWith(t, base)
+	}
+	for _, claim := range MutableSubjectClaims {
+		_, err := oidc(map[string]string{EnvOIDCSubjectClaim: claim})
+		if err == nil {
+			t.Fatalf("%s: accepted", claim)
+		}
+		for _, want := range []string{EnvOIDCSubjectClaim + ":", "can change", "another user's", EnvOIDCAllowMutableSubject + "=true"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: refusal does not say %q:\n%v", claim, want, err)
+			}
+		}
+		c, err := oidc(map[string]string{EnvOIDCSubjectClaim: claim, EnvOIDCAllowMutableSubject: "true"})
+		if err != nil || c.OIDCSubjectClaim != claim {
+			t.Errorf("%s with %s=true: %v", claim, EnvOIDCAllowMutableSubject, err)
+		}
+	}
+	if _, err := oidc(map[string]string{EnvOIDCSubjectClaim: "custom_id"}); err == nil || !strings.Contains(err.Error(), "not a claim known to be immutable") {
+		t.Errorf("unknown claim: %v", err)
+	}
+	if _, err := oidc(map[string]string{EnvOIDCSubjectClaim: "email", EnvOIDCAllowMutableSubject: "false"}); err == nil {
+		t.Error("email with the override false: accepted")
+	}
+	// Controls: the default and the documented immutable claims.
+	for _, kv := range []map[string]string{nil, {EnvOIDCSubjectClaim: "sub"}, {EnvOIDCSubjectClaim: "oid"}} {
+		if _, err := oidc(kv); err != nil {
+			t.Errorf("%v: %v", kv, err)
+		}
+	}
+}
+
+// Mode apikey takes the hash lines inline or from a file (reloaded), not
+// both; the reload interval defaults to a minute and is bounded.
+func TestLoadAPIKeySources(t *testing.T) {
+	line := "alice:" + strings.Repeat("ab", 32)
+	tests := []struct {
+		name string
+		kv   map[string]string
+		want string // "" = valid
+	}{
+		{"inline", map[string]string{EnvAPIKeys: line}, ""},
+		{"file", map[string]string{EnvAPIKeysFile: "/run/secrets/api-keys"}, ""},
+		{"file and interval", map[string]string{EnvAPIKeysFile: "/run/secrets/api-keys", EnvAPIKeysReloadInterval: "10s"}, ""},
+		{"both", map[string]string{EnvAPIKeys: line, EnvAPIKeysFile: "/k"}, EnvAPIKeysFile + ": is set together with"},
+		{"neither", nil, EnvAPIKeys + ": is required"},
+		{"interval too short", map[string]string{EnvAPIKeys: line, EnvAPIKeysReloadInterval: "1ms"}, EnvAPIKeysReloadInterval + ":"},
+		{"interval too long", map[string]string{EnvAPIKeys: line, EnvAPIKeysReloadInterval: "2h"}, EnvAPIKeysReloadInterval + ":"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kv := map[string]string{EnvAuthMode: "apikey"}
+			for k, v := range tt.kv {
+				kv[k] = v
+			}
+			c, err := loadWith(t, kv)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("got %v, want an error containing %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := DefaultAPIKeysReloadInterval
+			if v := tt.kv[EnvAPIKeysReloadInterval]; v != "" {
+				want, _ = time.ParseDuration(v)
+			}
+			if c.APIKeysReloadInterval != want || c.APIKeysFile != tt.kv[EnvAPIKeysFile] {
+				t.Errorf("interval %s file %q", c.APIKeysReloadInterval, c.APIKeysFile)
+			}
+		})
+	}
+	if _, err := loadWith(t, map[string]string{EnvAuthMode: "none", EnvAPIKeysFile: "/k"}); err == nil || !strings.Contains(err.Error(), EnvAPIKeysFile+": is set, but") {
+		t.Errorf("a key file in mode none: %v", err)
 	}
 }

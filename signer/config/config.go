@@ -33,6 +33,7 @@ const (
 	DefaultShutdownTimeout = 20 * time.Second
 	DefaultCompatRoutes    = true
 	DefaultCompatOverwrite = OverwriteAllow
+	DefaultCompatUnsized   = UnsizedAllow
 )
 
 // Overwrite says whether the compat upload route may replace an object.
@@ -46,6 +47,20 @@ const (
 	// OverwriteRefuse also signs If-None-Match: *, so S3 answers a second
 	// upload under the same name with 412.
 	OverwriteRefuse Overwrite = "refuse"
+)
+
+// Unsized says whether the compat upload route signs a URL for a request
+// without size.
+type Unsized string
+
+// Values of EnvCompatUnsized.
+const (
+	// UnsizedAllow signs it, as the original server did: the URL is capped
+	// only by S3's 5 GiB per PUT, and can be reused until it expires.
+	UnsizedAllow Unsized = "allow"
+	// UnsizedRefuse answers 400 saying to add size, so every compat URL
+	// signs Content-Length.
+	UnsizedRefuse Unsized = "refuse"
 )
 
 // Config is the signer's validated configuration.
@@ -79,12 +94,22 @@ type Config struct {
 	CompatRoutes bool
 	// CompatOverwrite is the compat upload route's overwrite policy.
 	CompatOverwrite Overwrite
+	// CompatUnsized is the compat upload route's policy for requests
+	// without size.
+	CompatUnsized Unsized
 
 	// AuthMode is how callers authenticate: none, apikey or oidc. Required;
 	// none is refused in prod.
 	AuthMode authconfig.Mode
-	// APIKeys holds the validated API-key hash lines (mode apikey).
+	// APIKeys holds the validated API-key hash lines (mode apikey), unless
+	// APIKeysFile is set.
 	APIKeys string
+	// APIKeysFile names the file that holds the hash lines (mode apikey);
+	// it is read at start and reloaded.
+	APIKeysFile string
+	// APIKeysReloadInterval is how often the hash lines are reloaded (mode
+	// apikey); SIGHUP reloads them at once.
+	APIKeysReloadInterval time.Duration
 	// OIDCIssuer is the required "iss" and the base of discovery (mode oidc).
 	OIDCIssuer string
 	// OIDCJWKSURL, when set, replaces OpenID Connect discovery (mode oidc).
@@ -154,6 +179,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.PathStyle = l.boolean(EnvPathStyle, false)
 	c.KeyPrefix = l.str(EnvKeyPrefix, DefaultKeyPrefix)
 	allowed := l.str(EnvAllowedTypes, DefaultAllowedTypes)
+	allowActive := l.boolean(EnvAllowActiveTypes, false)
 	c.Limits.MaxSize = l.size(EnvMaxSize, DefaultMaxSize)
 	c.Limits.DefaultExpiry = l.duration(EnvDefaultExpiry, DefaultDefaultExpiry)
 	c.Limits.MaxExpiry = l.duration(EnvMaxExpiry, DefaultMaxExpiry)
@@ -163,6 +189,7 @@ func Load(getenv func(string) string) (Config, error) {
 	origins := l.str(EnvCORSOrigins, "")
 	c.CompatRoutes = l.boolean(EnvCompatRoutes, DefaultCompatRoutes)
 	c.CompatOverwrite = Overwrite(l.str(EnvCompatOverwrite, string(DefaultCompatOverwrite)))
+	c.CompatUnsized = Unsized(l.str(EnvCompatUnsized, string(DefaultCompatUnsized)))
 	authVars, tokenKey := l.readAuth()
 	multipart := l.readMultipart()
 	metrics := l.readMetrics(&c)
@@ -219,6 +246,7 @@ func Load(getenv func(string) string) (Config, error) {
 		l.fail(EnvAllowedTypes, "%v", oneLine(err))
 	} else {
 		c.AllowedTypes = types
+		l.checkActiveTypes(types, allowActive)
 	}
 	if c.Limits.MaxSize > rules.MaxPutSize {
 		l.fail(EnvMaxSize, "%d is above the single-PUT limit of 5 GiB (%d bytes)", c.Limits.MaxSize, rules.MaxPutSize)
@@ -246,6 +274,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.CompatOverwrite != OverwriteAllow && c.CompatOverwrite != OverwriteRefuse {
 		l.fail(EnvCompatOverwrite, "%q must be allow or refuse", c.CompatOverwrite)
 	}
+	if c.CompatUnsized != UnsizedAllow && c.CompatUnsized != UnsizedRefuse {
+		l.fail(EnvCompatUnsized, "%q must be allow or refuse", c.CompatUnsized)
+	}
 	l.checkAuth(&c, authVars)
 	l.checkMetrics(&c, metrics)
 	c.TokenKey = l.tokenKey(tokenKey)
@@ -254,6 +285,23 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return c, nil
+}
+
+// checkActiveTypes refuses allowed types that browsers execute or render as
+// a document unless allowActive says the operator means it.
+func (l *loader) checkActiveTypes(types []rules.Type, allowActive bool) {
+	var active []string
+	for _, t := range types {
+		if rules.IsActive(t.Type) {
+			active = append(active, t.Type)
+		}
+	}
+	if len(active) == 0 || allowActive {
+		return
+	}
+	l.fail(EnvAllowActiveTypes, "%s lists %s, which browsers run or render as a page: served inline from the bucket, an upload could run script "+
+		"in the bucket's origin. Remove them, or set %s=true to accept them; their downloads are then always attachments",
+		EnvAllowedTypes, strings.Join(active, ", "), EnvAllowActiveTypes)
 }
 
 // HealthAddr returns the host:port the healthcheck subcommand calls, from

@@ -2,6 +2,7 @@ package config
 
 import (
 	"log/slog"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -39,6 +40,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"cors", len(c.CORSOrigins), 0},
 		{"compat", c.CompatRoutes, true},
 		{"overwrite", c.CompatOverwrite, OverwriteAllow},
+		{"unsized", c.CompatUnsized, UnsizedAllow},
 		{"auth mode", c.AuthMode, authconfig.ModeNone},
 		{"rate limit", c.RateLimit, authconfig.Limit{PerSecond: 10, Burst: 20}},
 		{"proxy hops", c.TrustedProxyHops, 0},
@@ -71,6 +73,7 @@ func TestLoadEverySetting(t *testing.T) {
 		EnvCORSOrigins:     "http://localhost:5173, HTTPS://App.Example.com",
 		EnvCompatRoutes:    "false",
 		EnvCompatOverwrite: "refuse",
+		EnvCompatUnsized:   "refuse",
 		EnvAuthMode:        "none",
 	}))
 	if err != nil {
@@ -85,7 +88,7 @@ func TestLoadEverySetting(t *testing.T) {
 	if c.Limits.MaxSize != 5<<30 || c.Limits.MaxExpiry != 168*time.Hour || c.Limits.DefaultExpiry != 30*time.Second {
 		t.Errorf("limits: got %+v", c.Limits)
 	}
-	if c.LogLevel != slog.LevelDebug || c.ShutdownTimeout != 3*time.Second || c.CompatRoutes || c.CompatOverwrite != OverwriteRefuse {
+	if c.LogLevel != slog.LevelDebug || c.ShutdownTimeout != 3*time.Second || c.CompatRoutes || c.CompatOverwrite != OverwriteRefuse || c.CompatUnsized != UnsizedRefuse {
 		t.Errorf("got %+v", c)
 	}
 	if want := []string{"http://localhost:5173", "https://app.example.com"}; !slices.Equal(c.CORSOrigins, want) {
@@ -117,6 +120,7 @@ func TestLoadNamesEveryBadSetting(t *testing.T) {
 		EnvCORSOrigins:     "*",
 		EnvCompatRoutes:    "yes please",
 		EnvCompatOverwrite: "sometimes",
+		EnvCompatUnsized:   "never",
 	}
 	_, err := Load(env(bad))
 	if err == nil {
@@ -182,10 +186,10 @@ func TestLoadCrossChecks(t *testing.T) {
 func TestVarsListsEveryNameRead(t *testing.T) {
 	want := []string{
 		EnvEnvironment, EnvBucket, EnvRegion, EnvAWSRegion, EnvEndpoint, EnvPathStyle, EnvKeyPrefix,
-		EnvAllowedTypes, EnvMaxSize, EnvDefaultExpiry, EnvMaxExpiry, EnvListenAddr, EnvLogLevel,
-		EnvShutdownTimeout, EnvCORSOrigins, EnvCompatRoutes, EnvCompatOverwrite,
-		EnvAuthMode, EnvAPIKeys, EnvOIDCIssuer, EnvOIDCJWKSURL, EnvOIDCAudience, EnvOIDCSubjectClaim,
-		EnvOIDCAlgorithms, EnvRateLimit, EnvRateBurst, EnvTrustedProxyHops, EnvSharedPrefixes, EnvTokenKey,
+		EnvAllowedTypes, EnvAllowActiveTypes, EnvMaxSize, EnvDefaultExpiry, EnvMaxExpiry, EnvListenAddr, EnvLogLevel,
+		EnvShutdownTimeout, EnvCORSOrigins, EnvCompatRoutes, EnvCompatOverwrite, EnvCompatUnsized,
+		EnvAuthMode, EnvAPIKeys, EnvAPIKeysFile, EnvAPIKeysReloadInterval, EnvOIDCIssuer, EnvOIDCJWKSURL, EnvOIDCAudience, EnvOIDCSubjectClaim,
+		EnvOIDCAllowMutableSubject, EnvOIDCAlgorithms, EnvRateLimit, EnvRateBurst, EnvTrustedProxyHops, EnvSharedPrefixes, EnvTokenKey,
 		EnvMultipartThreshold, EnvPartSize, EnvMaxMultipartSize,
 		EnvMetricsNamespace, EnvMetricsInterval, EnvMetricsAddr, EnvMetricsCallerDimension, EnvScanCheck,
 	}
@@ -278,5 +282,34 @@ func TestRedactURL(t *testing.T) {
 		if got := RedactURL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// An active type in the allowed list stops the start unless
+// S3PRESIGN_ALLOW_ACTIVE_TYPES=true; the default list needs nothing.
+func TestLoadGatesActiveTypes(t *testing.T) {
+	base := map[string]string{EnvBucket: "bucket", EnvRegion: "eu-west-1", EnvAuthMode: "none"}
+	with := func(kv map[string]string) (Config, error) {
+		m := maps.Clone(base)
+		maps.Copy(m, kv)
+		return Load(env(m))
+	}
+	for _, typ := range []string{"text/html=html|htm", "image/svg+xml=svg", "application/xhtml+xml=xhtml", "text/xml=xml",
+		"application/xml=xsd", "application/javascript=js", "text/javascript=mjs"} {
+		_, err := with(map[string]string{EnvAllowedTypes: "image/png," + typ})
+		if err == nil || !strings.Contains(err.Error(), EnvAllowActiveTypes+":") || !strings.Contains(err.Error(), "attachments") {
+			t.Errorf("%s: %v, want a refusal naming %s", typ, err, EnvAllowActiveTypes)
+		}
+		c, err := with(map[string]string{EnvAllowedTypes: "image/png," + typ, EnvAllowActiveTypes: "true"})
+		if err != nil || len(c.AllowedTypes) != 2 {
+			t.Errorf("%s with %s=true: %v", typ, EnvAllowActiveTypes, err)
+		}
+	}
+	// Controls: the default list, and a custom inactive type.
+	if _, err := with(nil); err != nil {
+		t.Errorf("default types: %v", err)
+	}
+	if _, err := with(map[string]string{EnvAllowedTypes: "text/markdown=md"}); err != nil {
+		t.Errorf("text/markdown: %v", err)
 	}
 }

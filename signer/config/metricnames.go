@@ -20,6 +20,10 @@ const (
 	// MetricURLsIssued counts presigned URLs (or POST forms) handed out
 	// (unit Count), by operation.
 	MetricURLsIssued = "URLsIssued"
+	// MetricAPIKeyReloads counts reloads of the API-key lines (unit Count),
+	// by result (ReloadOK, ReloadFailed). A failed reload keeps the last good
+	// set, so a removed key may still work: alarm on ReloadFailed.
+	MetricAPIKeyReloads = "APIKeyReloads"
 
 	// DimEnvironment is on every metric: the value of EnvEnvironment.
 	DimEnvironment = "Environment"
@@ -33,6 +37,12 @@ const (
 	// DimCaller is the authenticated caller's name; present only when
 	// EnvMetricsCallerDimension is true. CallerNone stands for no caller.
 	DimCaller = "Caller"
+	// DimResult is the outcome of an API-key reload: ReloadOK or ReloadFailed.
+	DimResult = "Result"
+	// ReloadOK is the DimResult value of a reload that applied the lines read.
+	ReloadOK = "ok"
+	// ReloadFailed is the DimResult value of a reload that kept the last good set.
+	ReloadFailed = "failed"
 
 	// RouteUnmatched is the DimRoute value of requests no route matched
 	// (404 and 405 answers of the router).

@@ -21,6 +21,10 @@ const (
 	EnvKeyPrefix = "S3PRESIGN_KEY_PREFIX"
 	// EnvAllowedTypes is a comma-separated list of allowed content types.
 	EnvAllowedTypes = "S3PRESIGN_ALLOWED_TYPES"
+	// EnvAllowActiveTypes (true/false, default false) must be true for
+	// EnvAllowedTypes to list a type browsers execute or render as a document
+	// (HTML, SVG, XML, JavaScript); their downloads are always attachments.
+	EnvAllowActiveTypes = "S3PRESIGN_ALLOW_ACTIVE_TYPES"
 	// EnvMaxSize is the largest object in bytes a single PUT or POST may write.
 	EnvMaxSize = "S3PRESIGN_MAX_SIZE"
 	// EnvDefaultExpiry is the URL lifetime when the caller asks for none (Go duration).
@@ -39,6 +43,10 @@ const (
 	EnvCompatRoutes = "S3PRESIGN_COMPAT_ROUTES"
 	// EnvCompatOverwrite is "allow" or "refuse" for the compat upload route.
 	EnvCompatOverwrite = "S3PRESIGN_COMPAT_OVERWRITE"
+	// EnvCompatUnsized is "allow" or "refuse": whether the compat upload
+	// route signs a URL when the client gives no size (such a URL is capped
+	// only by S3's 5 GiB per PUT).
+	EnvCompatUnsized = "S3PRESIGN_COMPAT_UNSIZED"
 	// EnvMultipartThreshold is the size from which clients should use multipart.
 	EnvMultipartThreshold = "S3PRESIGN_MULTIPART_THRESHOLD"
 	// EnvPartSize is the part size the signer hands out for multipart uploads.
@@ -53,6 +61,14 @@ const (
 	// EnvAPIKeys holds the API-key hash lines ("name:sha256hex[:rate[:burst]]"),
 	// separated by newlines or commas.
 	EnvAPIKeys = "S3PRESIGN_API_KEYS"
+	// EnvAPIKeysFile, instead of EnvAPIKeys, names a file holding the hash
+	// lines (a mounted secret): it is read again every
+	// EnvAPIKeysReloadInterval and on SIGHUP, so a removed key stops working
+	// without a restart.
+	EnvAPIKeysFile = "S3PRESIGN_API_KEYS_FILE"
+	// EnvAPIKeysReloadInterval is how often the API-key lines are reloaded
+	// (Go duration, default 60s): the longest a removed key keeps working.
+	EnvAPIKeysReloadInterval = "S3PRESIGN_API_KEYS_RELOAD_INTERVAL"
 	// EnvOIDCIssuer is the issuer URL whose JWKS verifies bearer tokens.
 	EnvOIDCIssuer = "S3PRESIGN_OIDC_ISSUER"
 	// EnvOIDCJWKSURL, when set, is the JWKS URL used instead of OpenID Connect
@@ -62,6 +78,10 @@ const (
 	EnvOIDCAudience = "S3PRESIGN_OIDC_AUDIENCE"
 	// EnvOIDCSubjectClaim names the claim that names the caller (default "sub").
 	EnvOIDCSubjectClaim = "S3PRESIGN_OIDC_SUBJECT_CLAIM"
+	// EnvOIDCAllowMutableSubject (true/false, default false) lets
+	// EnvOIDCSubjectClaim name a claim users may change, such as email: only
+	// for an issuer that forbids changing it.
+	EnvOIDCAllowMutableSubject = "S3PRESIGN_OIDC_ALLOW_MUTABLE_SUBJECT"
 	// EnvOIDCAlgorithms lists the accepted JWS algorithms (default RS256,ES256).
 	EnvOIDCAlgorithms = "S3PRESIGN_OIDC_ALGORITHMS"
 	// EnvSharedPrefixes lists "caller=prefix" pairs a caller may also read from.

@@ -53,6 +53,10 @@ type Deps struct {
 	Compat bool
 	// CompatRefuseOverwrite makes compat upload URLs sign If-None-Match: *.
 	CompatRefuseOverwrite bool
+	// CompatRefuseUnsized refuses compat uploads without the size
+	// parameter, so that every compat URL is capped by a signed
+	// Content-Length.
+	CompatRefuseUnsized bool
 
 	// Authenticate, when set, wraps every URL-issuing route (not the health
 	// routes); it answers unauthenticated requests itself.

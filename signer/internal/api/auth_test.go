@@ -265,13 +265,13 @@ func TestAuditLog(t *testing.T) {
 		method, target, body string
 	}{
 		{"POST", "/v1/uploads", uploadBody},
-		{"POST", "/v1/uploads", `{"fileName":"cat.png","contentType":"image/png"}`},
+		{"POST", "/v1/uploads", `{"fileName":"cat.png","contentType":"image/png","size":5}`},
 		{"POST", "/v1/downloads", `{"key":"` + own + `"}`},
 		{"GET", "/signed-url-upload?fileName=cat&extension=png&mediaType=image", ""},
 		{"GET", "/signed-url-access?fileName=cat&extension=png", ""},
 		// Refusals write no audit line (their request line says "request").
 		{"POST", "/v1/downloads", `{"key":"uploads/bob/x.png"}`},
-		{"POST", "/v1/uploads", `{"fileName":"cat.exe","contentType":"image/png"}`},
+		{"POST", "/v1/uploads", `{"fileName":"cat.exe","contentType":"image/png","size":5}`},
 	}
 	var ids []string
 	for _, q := range reqs {
@@ -317,7 +317,7 @@ func TestAuditLog(t *testing.T) {
 	exp := fixedNow.Add(5 * time.Minute).Format(time.RFC3339)
 	want := []line{
 		{auth.AuditMessage, true, "alice", OpUpload, own, 10, exp, ids[0], "test-bucket", OutcomeIssued, "203.0.113.7"},
-		{auth.AuditMessage, true, "alice", OpUpload, own, 5 << 30, exp, ids[1], "test-bucket", OutcomeIssued, "203.0.113.7"},
+		{auth.AuditMessage, true, "alice", OpUpload, own, 5, exp, ids[1], "test-bucket", OutcomeIssued, "203.0.113.7"},
 		{auth.AuditMessage, true, "alice", OpDownload, own, 0, exp, ids[2], "test-bucket", OutcomeIssued, "203.0.113.7"},
 		{auth.AuditMessage, true, "alice", OpCompatUpload, "uploads/alice/cat.png", 5 << 30, exp, ids[3], "test-bucket", OutcomeIssued, "203.0.113.7"},
 		{auth.AuditMessage, true, "alice", OpCompatDownload, "uploads/alice/cat.png", 0, exp, ids[4], "test-bucket", OutcomeIssued, "203.0.113.7"},

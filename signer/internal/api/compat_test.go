@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -11,6 +12,7 @@ func TestCompatUpload(t *testing.T) {
 		name    string
 		query   string
 		refuse  bool
+		unsized bool // refuse unsized uploads
 		status  int
 		code    string
 		key     string
@@ -27,6 +29,20 @@ func TestCompatUpload(t *testing.T) {
 			key: "uploads/demo-image.png", signed: "content-type;host;if-none-match", headers: &compatHeaders{ContentType: "image/png", IfNoneMatch: "*"}},
 		{name: "unknown parameters ignored", query: "fileName=a&extension=png&mediaType=image&_=123", status: 200,
 			key: "uploads/a.png", signed: "content-type;host"},
+		{name: "size signs Content-Length", query: "fileName=a&extension=png&mediaType=image&size=1234", status: 200,
+			key: "uploads/a.png", signed: "content-length;content-type;host", headers: &compatHeaders{ContentType: "image/png", ContentLength: "1234"}},
+		{name: "size and refuse overwrites", query: "fileName=a&extension=png&mediaType=image&size=7", refuse: true, status: 200,
+			key: "uploads/a.png", signed: "content-length;content-type;host;if-none-match", headers: &compatHeaders{ContentType: "image/png", ContentLength: "7", IfNoneMatch: "*"}},
+		{name: "unsized refused", query: "fileName=a&extension=png&mediaType=image", unsized: true, status: 400, code: CodeInvalid},
+		{name: "control: sized with unsized refused", query: "fileName=a&extension=png&mediaType=image&size=5", unsized: true, status: 200,
+			key: "uploads/a.png", signed: "content-length;content-type;host", headers: &compatHeaders{ContentType: "image/png", ContentLength: "5"}},
+		{name: "size over the limit", query: "fileName=a&extension=png&mediaType=image&size=10485761", status: 413, code: CodeTooLarge},
+		{name: "control: size at the limit", query: "fileName=a&extension=png&mediaType=image&size=10485760", status: 200,
+			key: "uploads/a.png", signed: "content-length;content-type;host", headers: &compatHeaders{ContentType: "image/png", ContentLength: "10485760"}},
+		{name: "size zero", query: "fileName=a&extension=png&mediaType=image&size=0", status: 400, code: CodeInvalid},
+		{name: "size not a number", query: "fileName=a&extension=png&mediaType=image&size=5k", status: 400, code: CodeInvalid},
+		{name: "size twice", query: "fileName=a&extension=png&mediaType=image&size=5&size=6", status: 400, code: CodeInvalid},
+		{name: "variable in name", query: "fileName=%24%7Bfilename%7D&extension=png&mediaType=image", status: 400, code: CodeInvalid},
 		{name: "media type disagrees", query: "fileName=a&extension=png&mediaType=video", status: 400, code: CodeInvalid},
 		{name: "full type disagrees", query: "fileName=a&extension=png&mediaType=image/gif", status: 400, code: CodeInvalid},
 		{name: "extension not allowed", query: "fileName=a&extension=exe&mediaType=application", status: 415, code: CodeMediaType},
@@ -38,10 +54,13 @@ func TestCompatUpload(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newTestServer(t, func(d *Deps) { d.CompatRefuseOverwrite = tt.refuse })
+			s := newTestServer(t, func(d *Deps) { d.CompatRefuseOverwrite, d.CompatRefuseUnsized = tt.refuse, tt.unsized })
 			w := s.do(http.MethodGet, "/signed-url-upload?"+tt.query, "", "")
 			if tt.code != "" {
-				wantError(t, w, tt.status, tt.code)
+				e := wantError(t, w, tt.status, tt.code)
+				if tt.unsized && !strings.Contains(e.Message, "size=") {
+					t.Errorf("message %q does not say what to send", e.Message)
+				}
 				return
 			}
 			if w.Code != tt.status {

@@ -1,10 +1,13 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/rules"
 )
 
 func TestDownload(t *testing.T) {
@@ -82,5 +85,59 @@ func TestContentDisposition(t *testing.T) {
 		if got := contentDisposition(in); got != want {
 			t.Errorf("contentDisposition(%q)\n got %s\nwant %s", in, got, want)
 		}
+	}
+}
+
+// Downloads of keys that may hold active content (an allowed active type's
+// extension, or the usual extension of one) are always attachments with a
+// type no browser renders, on the v1 and the compat route; a PNG is not
+// (the control).
+func TestActiveContentDownloadsAreAttachments(t *testing.T) {
+	s := newTestServer(t, func(d *Deps) {
+		types, err := rules.ParseTypes("image/png,image/svg+xml=svg,text/html=html|htm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Rules, err = rules.New(types, d.Rules.Limits()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	tests := []struct {
+		name, target, body string
+		disposition        string // "" = none
+	}{
+		{"svg", "/v1/downloads", `{"key":"uploads/` + zeroID + `/logo.svg"}`, `attachment; filename="logo.svg"; filename*=UTF-8''logo.svg`},
+		{"html with a download name", "/v1/downloads", `{"key":"uploads/` + zeroID + `/page.HTM","downloadName":"Page.htm"}`, `attachment; filename="Page.htm"; filename*=UTF-8''Page.htm`},
+		{"javascript, not an allowed type", "/v1/downloads", `{"key":"uploads/` + zeroID + `/x.js"}`, `attachment; filename="x.js"; filename*=UTF-8''x.js`},
+		{"compat svg", "/signed-url-access?fileName=logo&extension=svg", "", `attachment; filename="logo.svg"; filename*=UTF-8''logo.svg`},
+		{"control: png", "/v1/downloads", `{"key":"uploads/` + zeroID + `/cat.png"}`, ""},
+		{"control: compat png", "/signed-url-access?fileName=cat&extension=png", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			method, ct := http.MethodPost, "application/json"
+			if tt.body == "" {
+				method, ct = http.MethodGet, ""
+			}
+			w := s.do(method, tt.target, ct, tt.body)
+			if w.Code != 200 {
+				t.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+			var got struct{ URL string }
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			q := query(t, got.URL)
+			if d := q.Get("response-content-disposition"); d != tt.disposition {
+				t.Errorf("response-content-disposition = %q, want %q", d, tt.disposition)
+			}
+			wantType := ""
+			if tt.disposition != "" {
+				wantType = "application/octet-stream"
+			}
+			if rt := q.Get("response-content-type"); rt != wantType {
+				t.Errorf("response-content-type = %q, want %q", rt, wantType)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,16 +20,18 @@ import (
 // parameter given twice is refused.
 
 // compatUploadResponse is the answer of GET /signed-url-upload. Headers is
-// present only when overwrites are refused: the client must then also send
-// If-None-Match: *.
+// present only when the URL signs more than Content-Type: when overwrites
+// are refused (the client must then also send If-None-Match: *) or when size
+// was given (Content-Length, which a browser sets from the body).
 type compatUploadResponse struct {
 	URL     string         `json:"url"`
 	Headers *compatHeaders `json:"headers,omitempty"`
 }
 
 type compatHeaders struct {
-	ContentType string `json:"Content-Type"`
-	IfNoneMatch string `json:"If-None-Match"`
+	ContentType   string `json:"Content-Type"`
+	ContentLength string `json:"Content-Length,omitempty"`
+	IfNoneMatch   string `json:"If-None-Match,omitempty"`
 }
 
 // compatAccessResponse is the answer of GET /signed-url-access.
@@ -36,11 +39,13 @@ type compatAccessResponse struct {
 	URL string `json:"url"`
 }
 
-// handleCompatUpload: GET /signed-url-upload?fileName=&extension=&mediaType=.
+// handleCompatUpload: GET /signed-url-upload?fileName=&extension=&mediaType=[&size=].
 // mediaType is a top-level type ("image") or a full type ("image/png"); it
 // must agree with the extension's allowed type. The URL signs Content-Type
-// only (what an old client sends), or also If-None-Match: * when overwrites
-// are refused.
+// (what an old client sends), Content-Length when size is given (so S3
+// refuses any other body length, as on v1), and If-None-Match: * when
+// overwrites are refused. Without size, CompatRefuseUnsized refuses the
+// request; otherwise only S3's 5 GiB per PUT caps the body.
 func handleCompatUpload(d *Deps) http.HandlerFunc {
 	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var probs problems
@@ -48,6 +53,7 @@ func handleCompatUpload(d *Deps) http.HandlerFunc {
 		fileName := singleQuery(q, "fileName", &probs)
 		ext := singleQuery(q, "extension", &probs)
 		mediaType := singleQuery(q, "mediaType", &probs)
+		size := d.compatSize(singleQuery(q, "size", &probs), &probs)
 		caller, key, err := d.compatKey(r, &probs, fileName, ext)
 		if err != nil {
 			return err
@@ -59,16 +65,26 @@ func handleCompatUpload(d *Deps) http.HandlerFunc {
 		}
 		req := presign.Request{Method: http.MethodPut, Key: key, Headers: []presign.Header{{Name: "content-type", Value: ct}}}
 		var resp compatUploadResponse
+		sizeLimit := rules.MaxPutSize // what S3 lets an unsized PUT write
+		if size > 0 {
+			sizeLimit = size
+			length := strconv.FormatInt(size, 10)
+			req.Headers = append(req.Headers, presign.Header{Name: "content-length", Value: length})
+			resp.Headers = &compatHeaders{ContentType: ct, ContentLength: length}
+		}
 		if d.CompatRefuseOverwrite {
 			req.Headers = append(req.Headers, presign.Header{Name: "if-none-match", Value: "*"})
-			resp.Headers = &compatHeaders{ContentType: ct, IfNoneMatch: "*"}
+			if resp.Headers == nil {
+				resp.Headers = &compatHeaders{ContentType: ct}
+			}
+			resp.Headers.IfNoneMatch = "*"
 		}
 		var expiresAt time.Time
 		resp.URL, expiresAt, err = d.sign(r, req, 0)
 		if err != nil {
 			return err
 		}
-		d.audit(r, caller, OpCompatUpload, key, rules.MaxPutSize, expiresAt)
+		d.audit(r, caller, OpCompatUpload, key, sizeLimit, expiresAt)
 		ab := newAnswer()
 		ab.b = resp.appendJSON(ab.b)
 		ab.send(w, http.StatusOK)
@@ -77,7 +93,8 @@ func handleCompatUpload(d *Deps) http.HandlerFunc {
 }
 
 // handleCompatAccess: GET /signed-url-access?fileName=&extension= signs a GET
-// for the key the compat upload route wrote.
+// for the key the compat upload route wrote; active content is always an
+// attachment, as on v1 (downloadQuery).
 func handleCompatAccess(d *Deps) http.HandlerFunc {
 	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var probs problems
@@ -100,7 +117,7 @@ func handleCompatAccess(d *Deps) http.HandlerFunc {
 		}
 		var resp compatAccessResponse
 		var expiresAt time.Time
-		resp.URL, expiresAt, err = d.sign(r, presign.Request{Method: http.MethodGet, Key: key}, 0)
+		resp.URL, expiresAt, err = d.sign(r, presign.Request{Method: http.MethodGet, Key: key, Query: d.downloadQuery(key, "")}, 0)
 		if err != nil {
 			return err
 		}
@@ -110,6 +127,28 @@ func handleCompatAccess(d *Deps) http.HandlerFunc {
 		ab.send(w, http.StatusOK)
 		return nil
 	})
+}
+
+// compatSize parses the compat upload's optional size parameter (0 when
+// absent) and checks it like v1's; an absent size is a problem when unsized
+// compat uploads are refused.
+func (d *Deps) compatSize(v string, probs *problems) int64 {
+	if v == "" {
+		if d.CompatRefuseUnsized {
+			probs.add(&Error{Code: CodeInvalid, Message: "size is required: add the query parameter size=<the file's length in bytes> (a browser's file.size), which the URL then signs as Content-Length"})
+		}
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("size %q must be a whole number of bytes", clip(v))})
+		return 0
+	}
+	if err := d.Rules.CheckSize(n); err != nil {
+		probs.add(err)
+		return 0
+	}
+	return n
 }
 
 // compatKey returns the request's caller and the key the compat routes

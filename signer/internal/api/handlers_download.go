@@ -34,7 +34,9 @@ type downloadResponse struct {
 // handleDownload issues a presigned GET for a key under the caller's prefix,
 // or under a prefix shared with the caller; any other key is forbidden.
 // With downloadName the URL carries response-content-disposition, so S3
-// answers with Content-Disposition: attachment and that file name.
+// answers with Content-Disposition: attachment and that file name. A key
+// that may hold active content (HTML, SVG, XML, JavaScript) is always an
+// attachment (see downloadQuery).
 func handleDownload(d *Deps) http.HandlerFunc {
 	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var q downloadRequest
@@ -58,10 +60,7 @@ func handleDownload(d *Deps) http.HandlerFunc {
 		if err := d.checkScan(w, r, q.Key); err != nil {
 			return err
 		}
-		req := presign.Request{Method: http.MethodGet, Key: q.Key}
-		if q.DownloadName != "" {
-			req.Query = []presign.Param{{Name: "response-content-disposition", Value: contentDisposition(q.DownloadName)}}
-		}
+		req := presign.Request{Method: http.MethodGet, Key: q.Key, Query: d.downloadQuery(q.Key, q.DownloadName)}
 		var resp downloadResponse
 		resp.URL, resp.ExpiresAt, err = d.sign(r, req, requested)
 		if err != nil {
@@ -73,6 +72,29 @@ func handleDownload(d *Deps) http.HandlerFunc {
 		ab.send(w, http.StatusOK)
 		return nil
 	})
+}
+
+// downloadQuery returns the response overrides of a download of key: with
+// downloadName, an attachment under that name. When the key may hold
+// active content (rules.ActiveName) it is always an attachment (under
+// downloadName or the key's last segment) with response-content-type
+// application/octet-stream: served inline from the bucket's origin, HTML,
+// SVG or script would run there, and a type no browser renders keeps it
+// from running even where a disposition is not honoured.
+func (d *Deps) downloadQuery(key, downloadName string) []presign.Param {
+	active := d.Rules.ActiveName(key)
+	if downloadName == "" && !active {
+		return nil
+	}
+	name := downloadName
+	if name == "" {
+		name = key[strings.LastIndexByte(key, '/')+1:]
+	}
+	q := []presign.Param{{Name: "response-content-disposition", Value: contentDisposition(name)}}
+	if active {
+		q = append(q, presign.Param{Name: "response-content-type", Value: "application/octet-stream"})
+	}
+	return q
 }
 
 // contentDisposition builds an attachment disposition for a file name that

@@ -8,14 +8,13 @@ import (
 	"time"
 
 	"github.com/s3presign/s3presign/signer/internal/presign"
-	"github.com/s3presign/s3presign/signer/internal/rules"
 )
 
 // uploadRequest is the body of POST /v1/uploads.
 type uploadRequest struct {
 	FileName    string // required; must pass the file-name rule
 	ContentType string // required; must be allowed and agree with the extension
-	Size        *int64 // optional; signed as Content-Length
+	Size        *int64 // required for PUT (signed as Content-Length); optional for POST
 	SHA256      string // optional; base64 SHA-256, signed as x-amz-checksum-sha256
 	Method      string // optional; "PUT" (the default) or "POST" (a form upload, see uploadPost)
 	ExpiresIn   *int64 // optional; requested lifetime in seconds
@@ -45,15 +44,18 @@ type uploadResponse struct {
 // the signed ones (host aside, which every client sends).
 type uploadHeaders struct {
 	ContentType    string `json:"Content-Type"`
-	ContentLength  string `json:"Content-Length,omitempty"`
+	ContentLength  string `json:"Content-Length"`
 	ChecksumSHA256 string `json:"x-amz-checksum-sha256,omitempty"`
 	IfNoneMatch    string `json:"If-None-Match,omitempty"`
 }
 
 // handleUpload issues a presigned PUT for a new object under a
-// server-generated key. The URL signs Content-Type and If-None-Match: * (so it
-// can never replace an object), plus Content-Length when size is given and
-// x-amz-checksum-sha256 when sha256 is given.
+// server-generated key. The URL signs Content-Type, Content-Length (so S3
+// refuses any other body length: the size is the cap) and If-None-Match: *
+// (so it can never replace an object), plus x-amz-checksum-sha256 when sha256
+// is given. A PUT without size is refused: nothing else would cap it below
+// S3's 5 GiB. A client that cannot state the size uses POST, whose policy
+// caps the body.
 func handleUpload(d *Deps) http.HandlerFunc {
 	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var q uploadRequest
@@ -64,6 +66,8 @@ func handleUpload(d *Deps) http.HandlerFunc {
 		ct := d.checkNameAndType(&probs, "fileName", q.FileName, q.ContentType)
 		if q.Size != nil {
 			probs.add(d.Rules.CheckSize(*q.Size))
+		} else if q.Method != http.MethodPost {
+			probs.add(&Error{Code: CodeInvalid, Message: `size is required for a PUT upload: send "size" with the file's length in bytes (a browser's file.size); a client that cannot know it sends "method":"POST"`})
 		}
 		if q.SHA256 != "" {
 			probs.add(checkSHA256(q.SHA256))
@@ -87,12 +91,10 @@ func handleUpload(d *Deps) http.HandlerFunc {
 		resp := uploadResponse{Key: key, Method: http.MethodPut}
 		resp.Headers.ContentType = ct
 		resp.Headers.IfNoneMatch = "*"
+		resp.Headers.ContentLength = strconv.FormatInt(*q.Size, 10)
 		hdrs := make([]presign.Header, 0, 4)
-		hdrs = append(hdrs, presign.Header{Name: "content-type", Value: ct}, presign.Header{Name: "if-none-match", Value: "*"})
-		if q.Size != nil {
-			resp.Headers.ContentLength = strconv.FormatInt(*q.Size, 10)
-			hdrs = append(hdrs, presign.Header{Name: "content-length", Value: resp.Headers.ContentLength})
-		}
+		hdrs = append(hdrs, presign.Header{Name: "content-type", Value: ct}, presign.Header{Name: "if-none-match", Value: "*"},
+			presign.Header{Name: "content-length", Value: resp.Headers.ContentLength})
 		if q.SHA256 != "" {
 			resp.Headers.ChecksumSHA256 = q.SHA256
 			hdrs = append(hdrs, presign.Header{Name: "x-amz-checksum-sha256", Value: q.SHA256})
@@ -101,11 +103,7 @@ func handleUpload(d *Deps) http.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		sizeLimit := rules.MaxPutSize // what S3 lets an unsized PUT write
-		if q.Size != nil {
-			sizeLimit = *q.Size
-		}
-		d.audit(r, caller, OpUpload, key, sizeLimit, resp.ExpiresAt)
+		d.audit(r, caller, OpUpload, key, *q.Size, resp.ExpiresAt)
 		ab := newAnswer()
 		ab.b = resp.appendJSON(ab.b)
 		ab.send(w, http.StatusCreated)

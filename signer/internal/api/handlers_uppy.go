@@ -5,14 +5,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/s3presign/s3presign/signer/internal/rules"
 	"github.com/s3presign/s3presign/signer/internal/uploadtoken"
@@ -36,9 +33,10 @@ import (
 //
 // Sizes. Uppy declares no size when it starts an upload and picks its own
 // part size, so part URLs sign no Content-Length; part numbers are capped
-// at what the largest allowed object needs in 5 MiB parts, and at
-// completion the listed parts' sizes (from ListParts) must add up to at most
-// the multipart limit, else the upload is aborted.
+// at what the largest allowed object needs in 5 MiB parts. At completion the
+// signer reads the parts from S3 and completes with S3's ETags; their sizes
+// must add up to at most the multipart limit, and the client's ETags must be
+// S3's, else the upload is aborted (see completeMultipart).
 
 // uppyParamsResponse is the answer of GET /s3/params: a presigned POST.
 type uppyParamsResponse struct {
@@ -311,40 +309,12 @@ func handleUppyComplete(d *Deps) http.HandlerFunc {
 		if err := d.checkCompletion(u, parts); err != nil {
 			return err
 		}
-		if err := d.checkUndeclaredTotal(r, u, parts); err != nil {
-			return err
-		}
 		if err := d.completeMultipart(w, r, u, parts); err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, &uppyCompleteResponse{Location: d.Presigner.ObjectURL(u.Key), Key: u.Key})
 		return nil
 	})
-}
-
-// checkUndeclaredTotal adds up the sizes of the listed parts (ListParts)
-// and refuses, aborting the upload, when they exceed the multipart limit.
-func (d *Deps) checkUndeclaredTotal(r *http.Request, u upload, parts []completedPart) error {
-	uploaded, err := d.listParts(r, u)
-	if err != nil {
-		return err
-	}
-	sizes := make(map[int64]int64, len(uploaded))
-	for _, p := range uploaded {
-		sizes[int64(aws.ToInt32(p.PartNumber))] = aws.ToInt64(p.Size)
-	}
-	var total int64
-	for _, p := range parts {
-		total += sizes[p.number]
-	}
-	if total <= d.Multipart.MaxSize {
-		return nil
-	}
-	if err := d.abortMultipart(r, u); err != nil {
-		d.Logger.LogAttrs(r.Context(), slog.LevelError, "abort of an oversized upload failed",
-			slog.String("id", requestID(r)), slog.String("error", err.Error()))
-	}
-	return &Error{Code: CodeTooLarge, Message: fmt.Sprintf("the parts add up to %d bytes, above the multipart limit of %d; the upload was aborted", total, d.Multipart.MaxSize)}
 }
 
 // handleUppyAbort: DELETE /s3/multipart/{uploadId}?key= answers {}.

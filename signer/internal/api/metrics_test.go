@@ -67,15 +67,15 @@ func emfTotals(t *testing.T, reg *metrics.Registry) (map[string]uint64, string) 
 
 func TestMetricsCountRoutesCodesAndIssuedURLs(t *testing.T) {
 	s, reg := metricsServer(t, metrics.Options{Environment: "test", Namespace: "S3Presign"}, nil)
-	s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png"}`)        // 201
-	s.postJSON("/v1/uploads", `{"fileName":"b.png","contentType":"image/png"}`)        // 201
-	s.postJSON("/v1/uploads", `{"fileName":"c.svg","contentType":"image/svg+xml"}`)    // 415
-	s.postJSON("/v1/downloads", `{"key":"uploads/`+zeroID+`/a.png"}`)                  // 200
-	s.postJSON("/v1/downloads", `{"key":"elsewhere/`+zeroID+`/a.png"}`)                // 403
-	s.do("GET", "/signed-url-upload?fileName=x&extension=png&mediaType=image", "", "") // 200
-	s.do("GET", "/no/such/route?token=x", "", "")                                      // 404
-	s.do("PUT", "/v1/uploads", "", "")                                                 // 405
-	s.do("GET", "/healthz", "", "")                                                    // 200
+	s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`)     // 201
+	s.postJSON("/v1/uploads", `{"fileName":"b.png","contentType":"image/png","size":5}`)     // 201
+	s.postJSON("/v1/uploads", `{"fileName":"c.svg","contentType":"image/svg+xml","size":5}`) // 415
+	s.postJSON("/v1/downloads", `{"key":"uploads/`+zeroID+`/a.png"}`)                        // 200
+	s.postJSON("/v1/downloads", `{"key":"elsewhere/`+zeroID+`/a.png"}`)                      // 403
+	s.do("GET", "/signed-url-upload?fileName=x&extension=png&mediaType=image", "", "")       // 200
+	s.do("GET", "/no/such/route?token=x", "", "")                                            // 404
+	s.do("PUT", "/v1/uploads", "", "")                                                       // 405
+	s.do("GET", "/healthz", "", "")                                                          // 200
 
 	got, out := emfTotals(t, reg)
 	want := map[string]uint64{
@@ -117,7 +117,7 @@ func TestMetricsHoldNoURLKeyOrSecret(t *testing.T) {
 		"wJalrXUtnFEMI", zeroID, "uploads/", "Bearer",
 	}
 	auth := bearer(keys["alice"])
-	w := s.do("POST", "/v1/uploads", "application/json", `{"fileName":"SECRETNAME.png","contentType":"image/png"}`, auth...)
+	w := s.do("POST", "/v1/uploads", "application/json", `{"fileName":"SECRETNAME.png","contentType":"image/png","size":5}`, auth...)
 	if w.Code != 201 {
 		t.Fatalf("control upload: %d %s", w.Code, w.Body)
 	}
@@ -150,7 +150,7 @@ func TestMetricsCallerOfARefusal(t *testing.T) {
 		func(d *Deps) { d.Auth = a })
 	// An authenticated refusal counts under its caller; an unauthenticated
 	// one under "-".
-	s.do("POST", "/v1/uploads", "application/json", `{"fileName":"a.svg","contentType":"image/svg+xml"}`, bearer(keys["alice"])...)
+	s.do("POST", "/v1/uploads", "application/json", `{"fileName":"a.svg","contentType":"image/svg+xml","size":5}`, bearer(keys["alice"])...)
 	s.do("POST", "/v1/uploads", "application/json", uploadBody)
 	got, out := emfTotals(t, reg)
 	for k, v := range map[string]uint64{
@@ -174,10 +174,10 @@ func TestMetricsConcurrentRequestsAddUp(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				body := `{"fileName":"a.png","contentType":"image/png"}`
+				body := `{"fileName":"a.png","contentType":"image/png","size":5}`
 				status := http.StatusCreated
 				if i%5 == 0 {
-					body, status = `{"fileName":"a.exe","contentType":"image/png"}`, http.StatusBadRequest
+					body, status = `{"fileName":"a.exe","contentType":"image/png","size":5}`, http.StatusBadRequest
 				}
 				if w := s.postJSON("/v1/uploads", body); w.Code != status {
 					failed.Do(func() { t.Errorf("status %d, want %d: %s", w.Code, status, w.Body) })
@@ -222,7 +222,7 @@ func TestMetricsOffAddsNoMiddleware(t *testing.T) {
 	// Control for the benchmark: with Metrics nil, requests are not measured
 	// and nothing breaks.
 	s := newTestServer(t, nil)
-	if w := s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png"}`); w.Code != 201 {
+	if w := s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`); w.Code != 201 {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
 	_ = fmt.Sprint()

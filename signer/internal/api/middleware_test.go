@@ -67,7 +67,7 @@ func TestHealth(t *testing.T) {
 
 func TestAccessLog(t *testing.T) {
 	s := newTestServer(t, nil)
-	s.postJSON("/v1/uploads", `{"fileName":"secret-name.png","contentType":"image/png"}`)
+	s.postJSON("/v1/uploads", `{"fileName":"secret-name.png","contentType":"image/png","size":5}`)
 	s.do("GET", "/signed-url-upload?fileName=secretquery&extension=png&mediaType=image", "", "")
 	s.do("GET", "/signed-url-access?fileName=secretquery&extension=png", "", "")
 	s.postJSON("/v1/downloads", `{"key":"uploads/x/secret-name.png"}`)
@@ -156,7 +156,7 @@ func TestCORS(t *testing.T) {
 		t.Error("a refused preflight carries Access-Control-Allow-Origin")
 	}
 
-	body := `{"fileName":"a.png","contentType":"image/png"}`
+	body := `{"fileName":"a.png","contentType":"image/png","size":5}`
 	w = s.do("POST", "/v1/uploads", "application/json", body, "Origin", "http://localhost:5173")
 	if w.Code != 201 || w.Header().Get("Access-Control-Allow-Origin") != "http://localhost:5173" {
 		t.Errorf("allowed origin: %d %v", w.Code, w.Header())
@@ -186,7 +186,7 @@ func TestAuthenticateWrapsOnlyURLRoutes(t *testing.T) {
 	}
 	s := newTestServer(t, func(d *Deps) { d.Authenticate = deny })
 	for _, req := range []struct{ method, target, body string }{
-		{"POST", "/v1/uploads", `{"fileName":"a.png","contentType":"image/png"}`},
+		{"POST", "/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`},
 		{"POST", "/v1/downloads", `{"key":"uploads/a.png"}`},
 		{"GET", "/signed-url-upload?fileName=a&extension=png&mediaType=image", ""},
 		{"GET", "/signed-url-access?fileName=a&extension=png", ""},

@@ -3,9 +3,11 @@ package api
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -224,18 +226,22 @@ func (d *Deps) checkCompletion(u upload, parts []completedPart) error {
 	return probs.err()
 }
 
-// completeMultipart completes the upload with the parts, refusing to replace
-// an existing object (If-None-Match: *). The route's write deadline is
+// completeMultipart completes the upload with the parts the client listed,
+// as S3 holds them: it reads the parts from S3 (ListParts) and sends S3's
+// ETags, never the client's, after checking the total of S3's sizes. So a
+// part replaced after its check cannot slip into the object: S3 refuses a
+// completion whose ETag no longer matches. Completion refuses to replace an
+// existing object (If-None-Match: *). The route's write deadline is
 // extended, as S3 may take long to assemble a large object.
 func (d *Deps) completeMultipart(w http.ResponseWriter, r *http.Request, u upload, parts []completedPart) error {
-	done := make([]types.CompletedPart, len(parts))
-	for i, p := range parts {
-		done[i] = types.CompletedPart{PartNumber: aws.Int32(int32(p.number)), ETag: aws.String(p.etag)}
+	done, err := d.partsAsStored(r, u, parts)
+	if err != nil {
+		return err
 	}
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(completeTimeout + 10*time.Second))
 	ctx, cancel := context.WithTimeout(r.Context(), completeTimeout)
 	defer cancel()
-	_, err := d.Store.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+	_, err = d.Store.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 		Bucket:          aws.String(d.Presigner.Bucket()),
 		Key:             aws.String(u.Key),
 		UploadId:        aws.String(u.UploadID),
@@ -243,6 +249,72 @@ func (d *Deps) completeMultipart(w http.ResponseWriter, r *http.Request, u uploa
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: done},
 	})
 	return s3Error(err)
+}
+
+// partsAsStored matches the listed parts with S3's (ListParts) and returns
+// them with S3's ETags. A part S3 does not hold is refused (the client may
+// upload it and try again). A part whose ETag differs from S3's, or parts
+// whose S3 sizes add up to more than the upload may write (its declared
+// size, or the multipart limit), abort the upload: someone other than the
+// client wrote a part, or wrote more than was allowed.
+func (d *Deps) partsAsStored(r *http.Request, u upload, parts []completedPart) ([]types.CompletedPart, error) {
+	uploaded, err := d.listParts(r, u)
+	if err != nil {
+		return nil, err
+	}
+	stored := make(map[int64]types.Part, len(uploaded))
+	for _, p := range uploaded {
+		stored[int64(aws.ToInt32(p.PartNumber))] = p
+	}
+	done := make([]types.CompletedPart, len(parts))
+	var total int64
+	var missing, differ []int64
+	for i, p := range parts {
+		sp, ok := stored[p.number]
+		switch {
+		case !ok:
+			missing = append(missing, p.number)
+		case unquote(aws.ToString(sp.ETag)) != unquote(p.etag):
+			differ = append(differ, p.number)
+		default:
+			total += aws.ToInt64(sp.Size)
+			done[i] = types.CompletedPart{PartNumber: sp.PartNumber, ETag: sp.ETag}
+		}
+	}
+	limit := d.Multipart.MaxSize
+	if u.Size > 0 {
+		limit = u.Size
+	}
+	switch {
+	case len(differ) > 0:
+		return nil, d.abortRefused(r, u, &Error{Code: CodeInvalid, Message: fmt.Sprintf(
+			"the ETags of parts %v are not the ones S3 holds for them, so another writer may have replaced them; the upload was aborted: start again", differ)})
+	case len(missing) > 0:
+		return nil, &Error{Code: CodeInvalid, Message: fmt.Sprintf("parts %v were not uploaded (or have expired): upload them, then complete again", missing)}
+	case total > limit:
+		return nil, d.abortRefused(r, u, &Error{Code: CodeTooLarge, Message: fmt.Sprintf(
+			"the parts add up to %d bytes, above this upload's limit of %d; the upload was aborted", total, limit)})
+	case u.Size > 0 && total != u.Size:
+		return nil, d.abortRefused(r, u, &Error{Code: CodeInvalid, Message: fmt.Sprintf(
+			"the parts add up to %d bytes, not the declared size of %d; the upload was aborted", total, u.Size)})
+	}
+	return done, nil
+}
+
+// abortRefused aborts an upload whose completion is refused with refusal,
+// logging (not returning) a failure to abort: the bucket's lifecycle rule
+// removes the upload later anyway.
+func (d *Deps) abortRefused(r *http.Request, u upload, refusal error) error {
+	if err := d.abortMultipart(r, u); err != nil {
+		d.Logger.LogAttrs(r.Context(), slog.LevelError, "abort of a refused multipart upload failed",
+			slog.String("id", requestID(r)), slog.String("error", err.Error()))
+	}
+	return refusal
+}
+
+// unquote drops the quotes around an ETag: S3 quotes them, clients may not.
+func unquote(etag string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(etag, `"`), `"`)
 }
 
 // abortMultipart aborts the upload; S3 deletes its parts.

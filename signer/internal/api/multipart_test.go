@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -281,8 +282,17 @@ func TestMultipartPartsRefusals(t *testing.T) {
 	})
 }
 
+// threeParts is what S3 holds for a v1 upload of 12 MiB + 18 bytes.
+func threeParts() []types.Part {
+	return []types.Part{
+		{PartNumber: aws.Int32(1), ETag: aws.String(`"a"`), Size: aws.Int64(5 * mib)},
+		{PartNumber: aws.Int32(2), ETag: aws.String(`"b"`), Size: aws.Int64(5 * mib)},
+		{PartNumber: aws.Int32(3), ETag: aws.String(`"c"`), Size: aws.Int64(2*mib + 18)},
+	}
+}
+
 func TestMultipartCompleteRefusals(t *testing.T) {
-	st := &store{}
+	st := &store{parts: threeParts()}
 	s := newMultipartServer(t, st, nil)
 	r := create(t, s, "", 12*mib+18) // 3 parts
 	body := func(parts string) string { return `{"token":"` + r.Token + `","parts":` + parts + `}` }
@@ -417,7 +427,7 @@ func TestMultipartRoutesNeedAStore(t *testing.T) {
 }
 
 func TestCompletionBodyCap(t *testing.T) {
-	st := &store{}
+	st := &store{parts: []types.Part{{PartNumber: aws.Int32(1), ETag: aws.String(`"a"`), Size: aws.Int64(1)}}}
 	s := newMultipartServer(t, st, nil)
 	r := create(t, s, "", 1)
 	pad := strings.Repeat(" ", 200<<10) // whitespace: valid JSON, larger than MaxBodyBytes
@@ -629,6 +639,87 @@ func TestUppyCompleteOverTheLimitAborts(t *testing.T) {
 	}
 }
 
+// Completion sends S3's ETags (from ListParts), never the client's: an
+// unquoted client ETag that names the same part completes with S3's quoted
+// one.
+func TestCompleteSendsS3sETags(t *testing.T) {
+	st := &store{parts: threeParts()}
+	s := newMultipartServer(t, st, nil)
+	r := create(t, s, "", 12*mib+18)
+	w := s.postJSON("/v1/multipart/upload-1/complete", `{"token":"`+r.Token+`","parts":[{"partNumber":1,"etag":"a"},{"partNumber":2,"etag":"b"},{"partNumber":3,"etag":"c"}]}`)
+	if w.Code != 200 {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	for i, p := range st.completed.MultipartUpload.Parts {
+		if want := aws.ToString(threeParts()[i].ETag); aws.ToString(p.ETag) != want {
+			t.Errorf("part %d completed with ETag %q, want S3's %q", i+1, aws.ToString(p.ETag), want)
+		}
+	}
+}
+
+// A client ETag that differs from S3's is refused and the upload aborted,
+// on the v1 and the Uppy routes; a part S3 does not hold is refused without
+// aborting (the client may still upload it). Each with its control.
+func TestCompleteWithOtherETagsAborts(t *testing.T) {
+	v1 := func(t *testing.T, st *store, parts string) *httptest.ResponseRecorder {
+		s := newMultipartServer(t, st, nil)
+		r := create(t, s, "", 12*mib+18)
+		return s.postJSON("/v1/multipart/upload-1/complete", `{"token":"`+r.Token+`","parts":`+parts+`}`)
+	}
+	uppy := func(t *testing.T, st *store, parts string) *httptest.ResponseRecorder {
+		s := newMultipartServer(t, st, nil)
+		u := newUppy(t, s, "")
+		parts = strings.NewReplacer(`"partNumber"`, `"PartNumber"`, `"etag"`, `"ETag"`).Replace(parts)
+		return s.postJSON("/s3/multipart/"+u.handle+"/complete?key="+url.QueryEscape(u.key), `{"parts":`+parts+`}`)
+	}
+	const (
+		right = `[{"partNumber":1,"etag":"\"a\""},{"partNumber":2,"etag":"\"b\""},{"partNumber":3,"etag":"\"c\""}]`
+		other = `[{"partNumber":1,"etag":"\"a\""},{"partNumber":2,"etag":"\"0000\""},{"partNumber":3,"etag":"\"c\""}]`
+	)
+	for name, route := range map[string]func(*testing.T, *store, string) *httptest.ResponseRecorder{"v1": v1, "uppy": uppy} {
+		t.Run(name, func(t *testing.T) {
+			st := &store{parts: threeParts()}
+			e := wantError(t, route(t, st, other), 400, CodeInvalid)
+			if !strings.Contains(e.Message, "aborted") || !strings.Contains(e.Message, "[2]") {
+				t.Errorf("message %q does not name the part and the abort", e.Message)
+			}
+			if c := st.called(); c[len(c)-1] != "abort" || slices.Contains(c, "complete") {
+				t.Errorf("calls %v, want an abort and no completion", c)
+			}
+
+			st = &store{parts: threeParts()[:2]}
+			wantError(t, route(t, st, right), 400, CodeInvalid)
+			if c := st.called(); slices.Contains(c, "abort") || slices.Contains(c, "complete") {
+				t.Errorf("missing part: calls %v, want neither abort nor completion", c)
+			}
+
+			st = &store{parts: threeParts()}
+			if w := route(t, st, right); w.Code != 200 {
+				t.Fatalf("control: %d %s", w.Code, w.Body)
+			}
+			if c := st.called(); c[len(c)-1] != "complete" || slices.Contains(c, "abort") {
+				t.Errorf("control: calls %v", c)
+			}
+		})
+	}
+}
+
+// Parts whose S3 sizes do not add up to a v1 upload's declared size are
+// refused and the upload aborted (each part URL signs its length, so only a
+// writer with other means could cause it).
+func TestCompleteV1SizeMismatchAborts(t *testing.T) {
+	parts := threeParts()
+	parts[2].Size = aws.Int64(2 * mib)
+	st := &store{parts: parts}
+	s := newMultipartServer(t, st, nil)
+	r := create(t, s, "", 12*mib+18)
+	w := s.postJSON("/v1/multipart/upload-1/complete", `{"token":"`+r.Token+`","parts":[{"partNumber":1,"etag":"a"},{"partNumber":2,"etag":"b"},{"partNumber":3,"etag":"c"}]}`)
+	wantError(t, w, 400, CodeInvalid)
+	if c := st.called(); c[len(c)-1] != "abort" {
+		t.Errorf("calls %v, want an abort", c)
+	}
+}
+
 func TestUppyParams(t *testing.T) {
 	s := newMultipartServer(t, &store{}, nil)
 	w := s.do("GET", "/s3/params?filename=cat.png&type=image%2Fpng&metadata%5Bname%5D=cat.png", "", "")
@@ -650,7 +741,7 @@ func TestUppyParams(t *testing.T) {
 // handler extends its own write deadline, so the client still gets the
 // answer. Control: a route that does not extend it is cut off.
 func TestCompletionOutlivesTheWriteTimeout(t *testing.T) {
-	st := &store{delay: 600 * time.Millisecond}
+	st := &store{delay: 600 * time.Millisecond, parts: []types.Part{{PartNumber: aws.Int32(1), ETag: aws.String(`"a"`), Size: aws.Int64(1)}}}
 	s := newMultipartServer(t, st, nil)
 	srv := httptest.NewUnstartedServer(s.h)
 	srv.Config.WriteTimeout = 300 * time.Millisecond

@@ -74,12 +74,22 @@ func FuzzV1Routes(f *testing.F) {
 		}
 
 		switch {
+		case target == "/v1/uploads" && w.Code == http.StatusCreated && strings.Contains(w.Body.String(), `"method":"POST"`):
+			var resp postUploadResponse // a form upload: its policy caps the size
+			strictJSON(t, w, &resp)
+			checkKey(t, resp.Key, fuzzScope)
+			if resp.Fields["key"] != resp.Key || resp.Fields["policy"] == "" {
+				t.Fatalf("form fields %v do not pin key %q with a policy", resp.Fields, resp.Key)
+			}
 		case target == "/v1/uploads" && w.Code == http.StatusCreated:
 			var resp uploadResponse
 			strictJSON(t, w, &resp)
 			checkKey(t, resp.Key, fuzzScope)
 			if got := signedKey(t, resp.URL); got != resp.Key {
 				t.Fatalf("URL signs key %q, response says %q", got, resp.Key)
+			}
+			if sh := signedHeaders(t, resp.URL); !strings.Contains(sh, "content-length") {
+				t.Fatalf("an upload URL without a signed Content-Length (%q): nothing caps it", sh)
 			}
 			checkLifetime(t, resp.URL, resp.ExpiresAt)
 		case target == "/v1/downloads" && w.Code == http.StatusOK:
@@ -129,7 +139,20 @@ func FuzzCompatRoutes(f *testing.F) {
 		if want := fuzzScope + q.Get("fileName") + "." + q.Get("extension"); key != want {
 			t.Fatalf("signed key %q, want exactly %q (the client's name, not rewritten)", key, want)
 		}
+		if target == "/signed-url-upload" && q.Get("size") != "" && !strings.Contains(signedHeaders(t, resp.URL), "content-length") {
+			t.Fatalf("a compat upload with size %q signs no Content-Length", q.Get("size"))
+		}
 	})
+}
+
+// signedHeaders returns a presigned URL's X-Amz-SignedHeaders.
+func signedHeaders(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("issued URL %q does not parse: %v", raw, err)
+	}
+	return u.Query().Get("X-Amz-SignedHeaders")
 }
 
 // strictJSON decodes a JSON answer into v, refusing unknown members and

@@ -19,12 +19,6 @@ func TestUploadIssuesExactlySignedHeaders(t *testing.T) {
 		wantHeaders uploadHeaders
 	}{
 		{
-			name:        "type only",
-			body:        `{"fileName":"cat.png","contentType":"image/png"}`,
-			signed:      "content-type;host;if-none-match",
-			wantHeaders: uploadHeaders{ContentType: "image/png", IfNoneMatch: "*"},
-		},
-		{
 			name:        "with size",
 			body:        `{"fileName":"cat.png","contentType":"image/png","size":1234}`,
 			signed:      "content-length;content-type;host;if-none-match",
@@ -32,9 +26,9 @@ func TestUploadIssuesExactlySignedHeaders(t *testing.T) {
 		},
 		{
 			name:        "with sha256",
-			body:        `{"fileName":"cat.png","contentType":"image/png","sha256":"` + helloSHA + `"}`,
-			signed:      "content-type;host;if-none-match;x-amz-checksum-sha256",
-			wantHeaders: uploadHeaders{ContentType: "image/png", ChecksumSHA256: helloSHA, IfNoneMatch: "*"},
+			body:        `{"fileName":"cat.png","contentType":"image/png","size":5,"sha256":"` + helloSHA + `"}`,
+			signed:      "content-length;content-type;host;if-none-match;x-amz-checksum-sha256",
+			wantHeaders: uploadHeaders{ContentType: "image/png", ContentLength: "5", ChecksumSHA256: helloSHA, IfNoneMatch: "*"},
 		},
 		{
 			name:        "with size and sha256, canonical type",
@@ -97,7 +91,7 @@ func TestUploadIsDeterministic(t *testing.T) {
 }
 
 func TestUploadRefusals(t *testing.T) {
-	big := `{"fileName":"a.png","contentType":"image/png","pad":"` + strings.Repeat("x", MaxBodyBytes) + `"}`
+	big := `{"fileName":"a.png","contentType":"image/png","size":5,"pad":"` + strings.Repeat("x", MaxBodyBytes) + `"}`
 	tests := []struct {
 		name        string
 		contentType string
@@ -106,42 +100,45 @@ func TestUploadRefusals(t *testing.T) {
 		code        string
 		mentions    []string
 	}{
-		{name: "control: valid", body: `{"fileName":"a.png","contentType":"image/png"}`, status: 201},
-		{name: "type not allowed", body: `{"fileName":"a.mp4","contentType":"video/mp4"}`, status: 415, code: CodeMediaType},
-		{name: "extension disagrees", body: `{"fileName":"a.jpg","contentType":"image/png"}`, status: 400, code: CodeInvalid},
-		{name: "no extension", body: `{"fileName":"a","contentType":"image/png"}`, status: 400, code: CodeInvalid},
+		{name: "control: valid", body: `{"fileName":"a.png","contentType":"image/png","size":5}`, status: 201},
+		{name: "PUT without size", body: `{"fileName":"a.png","contentType":"image/png"}`, status: 400, code: CodeInvalid,
+			mentions: []string{`size is required`, `file.size`, `"method":"POST"`}},
+		{name: "control: POST without size", body: `{"fileName":"a.png","contentType":"image/png","method":"POST"}`, status: 201},
+		{name: "type not allowed", body: `{"fileName":"a.mp4","contentType":"video/mp4","size":5}`, status: 415, code: CodeMediaType},
+		{name: "extension disagrees", body: `{"fileName":"a.jpg","contentType":"image/png","size":5}`, status: 400, code: CodeInvalid},
+		{name: "no extension", body: `{"fileName":"a","contentType":"image/png","size":5}`, status: 400, code: CodeInvalid},
 		{name: "control: size at the limit", body: `{"fileName":"a.png","contentType":"image/png","size":10485760}`, status: 201},
 		{name: "size over the limit", body: `{"fileName":"a.png","contentType":"image/png","size":10485761}`, status: 413, code: CodeTooLarge},
 		{name: "size zero", body: `{"fileName":"a.png","contentType":"image/png","size":0}`, status: 400, code: CodeInvalid},
 		{name: "size not an integer", body: `{"fileName":"a.png","contentType":"image/png","size":1.5}`, status: 400, code: CodeInvalid, mentions: []string{"size: must be an integer"}},
 		{name: "size as string", body: `{"fileName":"a.png","contentType":"image/png","size":"5"}`, status: 400, code: CodeInvalid},
-		{name: "sha256 not base64", body: `{"fileName":"a.png","contentType":"image/png","sha256":"zz"}`, status: 400, code: CodeInvalid},
-		{name: "sha256 hex", body: `{"fileName":"a.png","contentType":"image/png","sha256":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"}`, status: 400, code: CodeInvalid},
-		{name: "method GET", body: `{"fileName":"a.png","contentType":"image/png","method":"GET"}`, status: 400, code: CodeInvalid},
-		{name: "method post in lower case", body: `{"fileName":"a.png","contentType":"image/png","method":"post"}`, status: 400, code: CodeInvalid},
-		{name: "traversal name", body: `{"fileName":"../../etc/passwd.png","contentType":"image/png"}`, status: 400, code: CodeInvalid},
-		{name: "NUL in name", body: `{"fileName":"a\u0000.png","contentType":"image/png"}`, status: 400, code: CodeInvalid},
-		{name: "RTL override", body: `{"fileName":"a\u202egnp.png","contentType":"image/png"}`, status: 400, code: CodeInvalid},
-		{name: "name too long", body: `{"fileName":"` + strings.Repeat("a", 252) + `.png","contentType":"image/png"}`, status: 400, code: CodeInvalid},
-		{name: "control: name at 255 bytes", body: `{"fileName":"` + strings.Repeat("a", 251) + `.png","contentType":"image/png"}`, status: 201},
+		{name: "sha256 not base64", body: `{"fileName":"a.png","contentType":"image/png","size":5,"sha256":"zz"}`, status: 400, code: CodeInvalid},
+		{name: "sha256 hex", body: `{"fileName":"a.png","contentType":"image/png","size":5,"sha256":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"}`, status: 400, code: CodeInvalid},
+		{name: "method GET", body: `{"fileName":"a.png","contentType":"image/png","size":5,"method":"GET"}`, status: 400, code: CodeInvalid},
+		{name: "method post in lower case", body: `{"fileName":"a.png","contentType":"image/png","size":5,"method":"post"}`, status: 400, code: CodeInvalid},
+		{name: "traversal name", body: `{"fileName":"../../etc/passwd.png","contentType":"image/png","size":5}`, status: 400, code: CodeInvalid},
+		{name: "NUL in name", body: `{"fileName":"a\u0000.png","contentType":"image/png","size":5}`, status: 400, code: CodeInvalid},
+		{name: "RTL override", body: `{"fileName":"a\u202egnp.png","contentType":"image/png","size":5}`, status: 400, code: CodeInvalid},
+		{name: "name too long", body: `{"fileName":"` + strings.Repeat("a", 252) + `.png","contentType":"image/png","size":5}`, status: 400, code: CodeInvalid},
+		{name: "control: name at 255 bytes", body: `{"fileName":"` + strings.Repeat("a", 251) + `.png","contentType":"image/png","size":5}`, status: 201},
 		{name: "missing fields", body: `{}`, status: 400, code: CodeInvalid, mentions: []string{"fileName is required", "contentType is required"}},
 		{name: "every problem reported", body: `{"fileName":"a/b","contentType":"video/mp4","size":99999999999,"expiresIn":0}`, status: 400, code: CodeInvalid,
 			mentions: []string{"fileName must not contain '/'", `"video/mp4" is not allowed`, "above the limit", "expiresIn"}},
-		{name: "unknown field", body: `{"fileName":"a.png","contentType":"image/png","filename":"b.png","acl":"public-read"}`, status: 400, code: CodeInvalid,
+		{name: "unknown field", body: `{"fileName":"a.png","contentType":"image/png","size":5,"filename":"b.png","acl":"public-read"}`, status: 400, code: CodeInvalid,
 			mentions: []string{`unknown field "filename"`, `unknown field "acl"`}},
-		{name: "duplicate field", body: `{"fileName":"a.png","contentType":"image/png","fileName":"b.png"}`, status: 400, code: CodeInvalid, mentions: []string{"more than once"}},
-		{name: "trailing data", body: `{"fileName":"a.png","contentType":"image/png"} {}`, status: 400, code: CodeInvalid},
+		{name: "duplicate field", body: `{"fileName":"a.png","contentType":"image/png","size":5,"fileName":"b.png"}`, status: 400, code: CodeInvalid, mentions: []string{"more than once"}},
+		{name: "trailing data", body: `{"fileName":"a.png","contentType":"image/png","size":5} {}`, status: 400, code: CodeInvalid},
 		{name: "not JSON", body: `fileName=a.png`, status: 400, code: CodeInvalid},
 		{name: "array", body: `[{"fileName":"a.png"}]`, status: 400, code: CodeInvalid},
 		{name: "truncated", body: `{"fileName":"a.png"`, status: 400, code: CodeInvalid},
 		{name: "empty body", body: ``, status: 400, code: CodeInvalid},
 		{name: "deeply nested", body: `{"fileName":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, status: 400, code: CodeInvalid},
 		{name: "body over the cap", body: big, status: 413, code: CodeTooLarge},
-		{name: "wrong request Content-Type", contentType: "text/plain", body: `{"fileName":"a.png","contentType":"image/png"}`, status: 415, code: CodeMediaType},
-		{name: "form Content-Type", contentType: "application/x-www-form-urlencoded", body: `{"fileName":"a.png","contentType":"image/png"}`, status: 415, code: CodeMediaType},
-		{name: "control: charset utf-8", contentType: "application/json; charset=utf-8", body: `{"fileName":"a.png","contentType":"image/png"}`, status: 201},
-		{name: "expiresIn zero", body: `{"fileName":"a.png","contentType":"image/png","expiresIn":0}`, status: 400, code: CodeInvalid},
-		{name: "control: expiresIn", body: `{"fileName":"a.png","contentType":"image/png","expiresIn":60}`, status: 201},
+		{name: "wrong request Content-Type", contentType: "text/plain", body: `{"fileName":"a.png","contentType":"image/png","size":5}`, status: 415, code: CodeMediaType},
+		{name: "form Content-Type", contentType: "application/x-www-form-urlencoded", body: `{"fileName":"a.png","contentType":"image/png","size":5}`, status: 415, code: CodeMediaType},
+		{name: "control: charset utf-8", contentType: "application/json; charset=utf-8", body: `{"fileName":"a.png","contentType":"image/png","size":5}`, status: 201},
+		{name: "expiresIn zero", body: `{"fileName":"a.png","contentType":"image/png","size":5,"expiresIn":0}`, status: 400, code: CodeInvalid},
+		{name: "control: expiresIn", body: `{"fileName":"a.png","contentType":"image/png","size":5,"expiresIn":60}`, status: 201},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,25 +172,25 @@ func TestUploadLifetime(t *testing.T) {
 		expires string
 		status  int
 	}{
-		{name: "default", body: `{"fileName":"a.png","contentType":"image/png"}`, expires: "300", status: 201},
-		{name: "requested", body: `{"fileName":"a.png","contentType":"image/png","expiresIn":90}`, expires: "90", status: 201},
-		{name: "clamped to max", body: `{"fileName":"a.png","contentType":"image/png","expiresIn":999999999999}`, expires: "3600", status: 201},
+		{name: "default", body: `{"fileName":"a.png","contentType":"image/png","size":5}`, expires: "300", status: 201},
+		{name: "requested", body: `{"fileName":"a.png","contentType":"image/png","size":5,"expiresIn":90}`, expires: "90", status: 201},
+		{name: "clamped to max", body: `{"fileName":"a.png","contentType":"image/png","size":5,"expiresIn":999999999999}`, expires: "3600", status: 201},
 		{
 			name:    "clamped to credentials",
 			opt:     func(d *Deps) { d.Creds = newSource(expiringCreds(fixedNow.Add(2 * time.Minute))) },
-			body:    `{"fileName":"a.png","contentType":"image/png","expiresIn":3600}`,
+			body:    `{"fileName":"a.png","contentType":"image/png","size":5,"expiresIn":3600}`,
 			expires: "60", status: 201,
 		},
 		{
 			name:   "credentials about to expire",
 			opt:    func(d *Deps) { d.Creds = newSource(expiringCreds(fixedNow.Add(80 * time.Second))) },
-			body:   `{"fileName":"a.png","contentType":"image/png"}`,
+			body:   `{"fileName":"a.png","contentType":"image/png","size":5}`,
 			status: 503,
 		},
 		{
 			name:   "credentials unavailable",
 			opt:    func(d *Deps) { d.Creds = newSource(failingCreds()) },
-			body:   `{"fileName":"a.png","contentType":"image/png"}`,
+			body:   `{"fileName":"a.png","contentType":"image/png","size":5}`,
 			status: 503,
 		},
 	}
@@ -226,7 +223,7 @@ func TestUploadLifetime(t *testing.T) {
 
 func TestUploadWithTemporaryCredentialsSignsTheToken(t *testing.T) {
 	s := newTestServer(t, func(d *Deps) { d.Creds = newSource(expiringCreds(fixedNow.Add(6 * time.Hour))) })
-	w := s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png"}`)
+	w := s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`)
 	var got uploadResponse
 	decode(t, w, &got)
 	if tok := query(t, got.URL).Get("X-Amz-Security-Token"); tok != "SESSIONTOKEN" {
@@ -239,7 +236,7 @@ func TestUploadWithTemporaryCredentialsSignsTheToken(t *testing.T) {
 
 func TestUploadUnderCaller(t *testing.T) {
 	s := newTestServer(t, func(d *Deps) { d.Caller = func(*http.Request) string { return "alice" } })
-	w := s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png"}`)
+	w := s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`)
 	var got uploadResponse
 	decode(t, w, &got)
 	if want := "uploads/alice/" + zeroID + "/a.png"; got.Key != want {
@@ -248,7 +245,7 @@ func TestUploadUnderCaller(t *testing.T) {
 	// A caller name the key grammar cannot hold is the server's fault: 500,
 	// no URL.
 	bad := newTestServer(t, func(d *Deps) { d.Caller = func(*http.Request) string { return "../bob" } })
-	wantError(t, bad.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png"}`), 500, CodeInternal)
+	wantError(t, bad.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`), 500, CodeInternal)
 }
 
 func mustSeconds(s string) time.Duration {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
@@ -47,8 +48,12 @@ func HashAPIKey(key string) string {
 // so the time taken does not depend on which entry (caller) matches, or on
 // whether any does. The X-Api-Key header is deliberately not read: one header
 // keeps one place to redact, and it is the header the CORS rules allow.
+//
+// The set can be replaced while serving (Replace), so a key removed from
+// the secret stops working without a restart; a request sees either the
+// old set or the new one, never a mix.
 type APIKeys struct {
-	entries []keyEntry
+	entries atomic.Pointer[[]keyEntry]
 	ch      challenger
 }
 
@@ -64,15 +69,27 @@ func NewAPIKeys(lines, realm string) (*APIKeys, error) {
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := authconfig.ParseKeyLines(lines)
-	if err != nil {
+	a := &APIKeys{ch: ch}
+	if _, err := a.Replace(lines); err != nil {
 		return nil, err
 	}
-	a := &APIKeys{ch: ch, entries: make([]keyEntry, len(parsed))}
-	for i, k := range parsed {
-		a.entries[i] = keyEntry{hash: k.Hash, caller: Caller{Name: k.Name, Limit: k.Limit}}
-	}
 	return a, nil
+}
+
+// Replace parses hash lines and, when they are valid, makes them the set
+// every later request is checked against; it returns the number of keys.
+// Invalid lines leave the current set in place.
+func (a *APIKeys) Replace(lines string) (int, error) {
+	parsed, err := authconfig.ParseKeyLines(lines)
+	if err != nil {
+		return 0, err
+	}
+	entries := make([]keyEntry, len(parsed))
+	for i, k := range parsed {
+		entries[i] = keyEntry{hash: k.Hash, caller: Caller{Name: k.Name, Limit: k.Limit}}
+	}
+	a.entries.Store(&entries)
+	return len(entries), nil
 }
 
 // Authenticate returns the caller whose key the request presents.
@@ -89,13 +106,14 @@ func (a *APIKeys) Authenticate(r *http.Request) (Caller, error) {
 	// on every request (keys made by NewAPIKey are 47 bytes).
 	var buf [96]byte
 	sum := sha256.Sum256(append(buf[:0], key...))
+	entries := *a.entries.Load()
 	match := -1
-	for i := range a.entries {
-		eq := subtle.ConstantTimeCompare(sum[:], a.entries[i].hash[:])
+	for i := range entries {
+		eq := subtle.ConstantTimeCompare(sum[:], entries[i].hash[:])
 		match = subtle.ConstantTimeSelect(eq, i, match)
 	}
 	if match < 0 {
 		return Caller{}, a.ch.invalid("unknown API key", nil)
 	}
-	return a.entries[match].caller, nil
+	return entries[match].caller, nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"time"
@@ -223,27 +224,33 @@ func (s *keySet) fetchKeys(ctx context.Context, url string) ([]publicKey, error)
 }
 
 // get fetches url, requiring 200 and a body of at most maxJWKSBodyLen bytes.
+// Redirects follow sameHostRedirects. Errors name the URL without user info.
 func (s *keySet) get(ctx context.Context, url string) ([]byte, error) {
+	shown := redactURL(url)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("GET %s: not a valid URL", shown)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, err
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its message repeats the URL, user info included
+		}
+		return nil, fmt.Errorf("GET %s: %w", shown, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+		return nil, fmt.Errorf("GET %s: status %d", shown, resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBodyLen+1))
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", url, err)
+		return nil, fmt.Errorf("GET %s: %w", shown, err)
 	}
 	if len(body) > maxJWKSBodyLen {
-		return nil, fmt.Errorf("GET %s: body larger than %d bytes", url, maxJWKSBodyLen)
+		return nil, fmt.Errorf("GET %s: body larger than %d bytes", shown, maxJWKSBodyLen)
 	}
 	return body, nil
 }

@@ -129,10 +129,12 @@ func NewOIDC(cfg OIDCConfig) (*OIDC, error) {
 		return d
 	}
 	timeout := pos(cfg.FetchTimeout, DefaultFetchTimeout)
-	client := cfg.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: timeout}
+	client := &http.Client{Timeout: timeout}
+	if cfg.HTTPClient != nil {
+		c := *cfg.HTTPClient // a copy: the caller's client keeps its own redirect rule
+		client = &c
 	}
+	client.CheckRedirect = sameHostRedirects
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
@@ -250,16 +252,58 @@ func checkEndpointURL(raw string, allowLoopbackHTTP bool) error {
 	}
 	switch {
 	case u.Host == "":
-		return fmt.Errorf("%q has no host", raw)
+		return fmt.Errorf("%q has no host", redactURL(raw))
 	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
-		return fmt.Errorf("%q must not have user info, query or fragment", raw)
+		return fmt.Errorf("%q must not have user info, query or fragment", redactURL(raw))
 	case u.Scheme == "https":
 		return nil
 	case u.Scheme == "http" && allowLoopbackHTTP && isLoopbackURL(raw):
 		return nil
 	default:
-		return fmt.Errorf("%q must be https (http only on a loopback host)", raw)
+		return fmt.Errorf("%q must be https (http only on a loopback host)", redactURL(raw))
 	}
+}
+
+// maxRedirects bounds the redirects a discovery or JWKS fetch follows.
+const maxRedirects = 3
+
+// sameHostRedirects is the redirect rule of discovery and JWKS fetches: at
+// most maxRedirects, each to https on the host first asked. The keys that
+// verify every token must come from where the operator pointed, not from
+// wherever a compromised or misconfigured server sends the fetch, and never
+// over plain http.
+func sameHostRedirects(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	switch {
+	case len(via) > maxRedirects:
+		return fmt.Errorf("more than %d redirects from %s", maxRedirects, redactURL(first.String()))
+	case req.URL.Scheme != "https":
+		return fmt.Errorf("redirect to %s refused: only https redirects are followed", redactURL(req.URL.String()))
+	case first.Scheme != "https" || !strings.EqualFold(req.URL.Host, first.Host):
+		return fmt.Errorf("redirect from %s to %s refused: only redirects to the same https host are followed",
+			redactURL(first.String()), redactURL(req.URL.String()))
+	}
+	return nil
+}
+
+// redactURL returns raw without user info (everything between the scheme
+// and the last "@" of the authority), for error messages and logs: a
+// password pasted into an issuer URL must not reach them. It works on text,
+// so a URL that does not parse is redacted too.
+func redactURL(raw string) string {
+	start := 0
+	if i := strings.Index(raw, "://"); i >= 0 {
+		start = i + len("://")
+	}
+	end := len(raw)
+	if i := strings.IndexAny(raw[start:], "/?#"); i >= 0 {
+		end = start + i
+	}
+	at := strings.LastIndexByte(raw[start:end], '@')
+	if at < 0 {
+		return raw
+	}
+	return raw[:start] + raw[start+at+1:]
 }
 
 func isLoopbackURL(raw string) bool {

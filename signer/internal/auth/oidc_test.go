@@ -8,6 +8,8 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -408,5 +410,74 @@ func TestNewOIDCReportsEveryProblem(t *testing.T) {
 	}
 	if _, err := NewOIDC(OIDCConfig{Issuer: "http://127.0.0.1:9000", Audiences: []string{"x"}}); err != nil {
 		t.Fatalf("NewOIDC with a loopback http issuer: %v", err)
+	}
+}
+
+// Discovery and JWKS fetches follow at most 3 redirects, each to https on
+// the host first asked; a redirect to another host, to plain http, or a 4th
+// one is refused, and the error names the URL without its user info. The
+// controls: a same-host https redirect, and a chain of 3.
+func TestOIDCFetchRedirects(t *testing.T) {
+	rk := rsaKeys()
+	jwks, _ := json.Marshal(map[string]any{"keys": []any{jwkOf(t, "a", rk[0])}})
+	other := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(jwks) }))
+	defer other.Close()
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(jwks) }))
+	defer plain.Close()
+	var issuer string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/jwks", func(w http.ResponseWriter, _ *http.Request) { w.Write(jwks) })
+	mux.HandleFunc("/same", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/jwks", http.StatusFound) })
+	mux.HandleFunc("/other-host", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, strings.Replace(other.URL, "https://", "https://user:hunter2@", 1)+"/jwks", http.StatusFound)
+	})
+	mux.HandleFunc("/plain-http", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+"/jwks", http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("/chain/{n}", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.PathValue("n"))
+		if n == 0 {
+			w.Write(jwks)
+			return
+		}
+		http.Redirect(w, r, "/chain/"+strconv.Itoa(n-1), http.StatusTemporaryRedirect)
+	})
+	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/.well-known/openid-configuration", http.StatusFound)
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	issuer = srv.URL
+
+	fetch := func(jwksURL string) error {
+		o, err := NewOIDC(OIDCConfig{Issuer: issuer, JWKSURL: jwksURL, Audiences: []string{testAudience},
+			Now: newClock().Now, Logger: discardLogger(), HTTPClient: srv.Client()})
+		if err != nil {
+			t.Fatalf("NewOIDC: %v", err)
+		}
+		return o.Prefetch(context.Background())
+	}
+	for _, path := range []string{"/same", "/chain/3", "/jwks"} {
+		if err := fetch(srv.URL + path); err != nil {
+			t.Errorf("control %s: %v", path, err)
+		}
+	}
+	for path, want := range map[string]string{
+		"/other-host": "same https host",
+		"/plain-http": "only https redirects",
+		"/chain/4":    "more than 3 redirects",
+	} {
+		err := fetch(srv.URL + path)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error saying %q", path, err, want)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "user@") {
+			t.Errorf("%s: the error shows user info: %v", path, err)
+		}
+	}
+	// Discovery too: the issuer's discovery document redirects elsewhere.
+	if err := fetch(""); err == nil || !strings.Contains(err.Error(), "same https host") {
+		t.Errorf("discovery redirected to another host: %v", err)
 	}
 }

@@ -55,6 +55,7 @@ func (r *Registry) Flush(w io.Writer, now time.Time) error {
 	}
 	lines = r.counterLines(lines, ts, r.refused.load(), r.prevRefused, config.DimCode, config.MetricRefused)
 	lines = r.counterLines(lines, ts, r.issued.load(), r.prevIssued, config.DimOperation, config.MetricURLsIssued)
+	lines = r.counterLines(lines, ts, r.reloads.load(), r.prevReloads, config.DimResult, config.MetricAPIKeyReloads)
 
 	for _, l := range lines {
 		if _, err := w.Write(l); err != nil {

@@ -66,6 +66,7 @@ type Registry struct {
 	routes  table[string, routeSeries]
 	refused table[labelKey, counter]
 	issued  table[labelKey, counter]
+	reloads table[labelKey, counter]
 	callers table[string, struct{}]
 
 	// flushMu serialises Flush; prev* hold what the previous flush saw.
@@ -73,6 +74,7 @@ type Registry struct {
 	prevRoutes  map[string]*[NumBuckets]uint64
 	prevRefused map[labelKey]uint64
 	prevIssued  map[labelKey]uint64
+	prevReloads map[labelKey]uint64
 }
 
 // New returns an empty registry.
@@ -82,6 +84,7 @@ func New(o Options) *Registry {
 		prevRoutes:  map[string]*[NumBuckets]uint64{},
 		prevRefused: map[labelKey]uint64{},
 		prevIssued:  map[labelKey]uint64{},
+		prevReloads: map[labelKey]uint64{},
 	}
 }
 
@@ -117,6 +120,16 @@ func (r *Registry) Observe(o Observation) {
 // Issued records one URL (or POST form) handed out for operation op to caller.
 func (r *Registry) Issued(op, caller string) {
 	r.issued.get(labelKey{op, r.callerLabel(caller)}, nil).n.Add(1)
+}
+
+// KeyReload records one reload of the API-key lines: ok, or failed (the
+// last good set kept).
+func (r *Registry) KeyReload(ok bool) {
+	result := config.ReloadFailed
+	if ok {
+		result = config.ReloadOK
+	}
+	r.reloads.get(labelKey{result, r.callerLabel("")}, nil).n.Add(1)
 }
 
 // callerLabel returns the caller dimension value: "" when the dimension is

@@ -14,6 +14,7 @@ const (
 	promDuration = "s3presign_request_duration_seconds"
 	promRefused  = "s3presign_refused_total"
 	promIssued   = "s3presign_urls_issued_total"
+	promReloads  = "s3presign_api_key_reloads_total"
 )
 
 // PrometheusContentType is the content type of the text exposition format.
@@ -52,6 +53,9 @@ func (r *Registry) WritePrometheus(w io.Writer) error {
 	}
 	r.promCounters(bw, env, promRefused, "Requests answered with an error code, by code.", "code", r.refused.load())
 	r.promCounters(bw, env, promIssued, "Presigned URLs and POST forms issued, by operation.", "operation", r.issued.load())
+	if reloads := r.reloads.load(); len(reloads) > 0 { // only in mode apikey
+		r.promCounters(bw, env, promReloads, "Reloads of the API-key lines, by result (failed: the last good set was kept).", "result", reloads)
+	}
 	return bw.Flush()
 }
 

@@ -441,3 +441,26 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// Reloads of the API keys are counted by result, in EMF and Prometheus;
+// with none, Prometheus writes no such series (modes other than apikey).
+func TestKeyReloadsCounted(t *testing.T) {
+	r := New(Options{Environment: "dev", Namespace: "S3Presign"})
+	var prom bytes.Buffer
+	if err := r.WritePrometheus(&prom); err != nil || bytes.Contains(prom.Bytes(), []byte("api_key_reloads")) {
+		t.Fatalf("no reloads yet, Prometheus wrote a reload series (%v):\n%s", err, prom.Bytes())
+	}
+	r.KeyReload(true)
+	r.KeyReload(false)
+	r.KeyReload(false)
+	out := flush(t, r)
+	for _, want := range []string{`"Result":"failed","APIKeyReloads":2}`, `"Result":"ok","APIKeyReloads":1}`} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("EMF lacks %s:\n%s", want, out)
+		}
+	}
+	prom.Reset()
+	if err := r.WritePrometheus(&prom); err != nil || !bytes.Contains(prom.Bytes(), []byte(`s3presign_api_key_reloads_total{environment="dev",result="failed"} 2`)) {
+		t.Errorf("Prometheus (%v):\n%s", err, prom.Bytes())
+	}
+}

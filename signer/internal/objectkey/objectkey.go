@@ -16,7 +16,14 @@
 //     line and paragraph separators, private-use and unassigned code points;
 //   - it contains neither "/" nor "\";
 //   - it does not contain ".." anywhere and is not ".";
-//   - it does not start or end with a space.
+//   - it does not start or end with a space;
+//   - it does not contain "${": S3 substitutes ${filename} in a POST form's
+//     key field, so such a name could write under another key than the one
+//     signed, and a name that means one thing on one route and another on
+//     the next is refused on every route.
+//
+// Key segments (see Valid) follow the same rule without the "${" check, so
+// an object stored before that check can still be read.
 //
 // # Keys
 //
@@ -80,6 +87,18 @@ func invalid(format string, args ...any) error {
 // CheckName applies the file-name rule (see the package doc). what names the
 // field in the message, e.g. "fileName".
 func CheckName(what, name string) error {
+	if err := checkSegment(what, name); err != nil {
+		return err
+	}
+	if strings.Contains(name, "${") {
+		return invalid("%s must not contain \"${\": S3 would read it as a variable of a form upload's key; rename the file", what)
+	}
+	return nil
+}
+
+// checkSegment applies the file-name rule without the "${" check: the rule
+// for segments of keys that may already exist.
+func checkSegment(what, name string) error {
 	if name == "" {
 		return invalid("%s is required", what)
 	}
@@ -172,7 +191,7 @@ func segments(rest string) error {
 		if seg == "" {
 			return invalid("key must not contain an empty segment")
 		}
-		if err := CheckName("key segment", seg); err != nil {
+		if err := checkSegment("key segment", seg); err != nil {
 			return err
 		}
 	}

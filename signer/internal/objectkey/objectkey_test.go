@@ -65,6 +65,10 @@ func TestCheckName(t *testing.T) {
 		{"trailing space", "a.png ", false},
 		{"only space", " ", false},
 		{"leading ideographic space", "\u3000a.png", false},
+		{"S3 form variable", "${filename}.png", false},
+		{"variable start inside", "a${x.png", false},
+		{"dollar without brace", "price $5 {eur}.png", true},
+		{"brace before dollar", "a{$b}.png", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,4 +235,16 @@ func TestValid(t *testing.T) {
 			wantCode(t, Valid(tt.key, "uploads/"), tt.code)
 		})
 	}
+}
+
+// A "${" is refused in file names but not in key segments: an object stored
+// before the rule stays readable.
+func TestVariableInNameRefusedButExistingKeyReadable(t *testing.T) {
+	err := CheckName("fileName", "${filename}.png")
+	wantCode(t, err, CodeInvalid)
+	if !strings.Contains(err.Error(), "${") || !strings.Contains(err.Error(), "rename") {
+		t.Errorf("message %q does not say what is wrong and what to do", err)
+	}
+	wantCode(t, Valid("uploads/abc/${filename}.png", "uploads/"), "")
+	wantCode(t, Valid("uploads/abc/filename.png", "uploads/"), "")
 }

@@ -233,6 +233,25 @@ func (r *Rules) Lifetime(requested time.Duration, now, credsExpire time.Time) (t
 	return d, nil
 }
 
+// ActiveName reports whether a file or key named name may hold active
+// content: its extension belongs to an allowed active type, or is the usual
+// extension of one. Such downloads are served as attachments.
+func (r *Rules) ActiveName(name string) bool {
+	ext := Extension(name)
+	if ext == "" {
+		return false
+	}
+	if ct, ok := r.byExt[ext]; ok && IsActive(ct) {
+		return true
+	}
+	for _, e := range activeExtensions {
+		if e == ext {
+			return true
+		}
+	}
+	return false
+}
+
 // Extension returns the lower-case extension of a file name: the text after
 // its last dot, or "" when there is none (or the name ends in a dot).
 func Extension(name string) string {

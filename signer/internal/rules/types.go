@@ -41,6 +41,34 @@ var known = []Type{
 	{"audio/wav", []string{"wav"}},
 }
 
+// activeTypes are the types a browser executes or renders as a document
+// (scripts, HTML, SVG, XML with stylesheets): served inline from the
+// bucket's origin, one could run script there.
+var activeTypes = []string{
+	"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
+	"application/javascript", "text/javascript",
+}
+
+// activeExtensions are the usual extensions of the active types, whatever
+// type an allowed-types entry gives them: downloads of such names are
+// attachments too.
+var activeExtensions = []string{"html", "htm", "shtml", "xhtml", "xht", "svg", "svgz", "xml", "xsl", "xslt", "js", "mjs"}
+
+// ActiveTypes returns the content types a browser executes or renders as a
+// document, which are allowed only on explicit request and always
+// downloaded as attachments.
+func ActiveTypes() []string { return append([]string(nil), activeTypes...) }
+
+// IsActive reports whether ct (lower case) is one of ActiveTypes.
+func IsActive(ct string) bool {
+	for _, a := range activeTypes {
+		if a == ct {
+			return true
+		}
+	}
+	return false
+}
+
 // DefaultAllowed is the default allowed-types setting: common images and PDF.
 const DefaultAllowed = "image/jpeg,image/png,image/gif,image/webp,application/pdf"
 

@@ -11,9 +11,10 @@
   const cfg = window.S3PRESIGN_PAGE || {};
   const $ = (id) => document.getElementById(id);
 
-  // Headers a page may not set: the browser sends them itself. The signer
-  // signs Content-Length when the page declares the size, and the browser
-  // sends exactly file.size for the body, so the signature still matches.
+  // Headers a page may not set: the browser sends them itself. The page
+  // always declares the size (the signer requires it for a PUT and signs it
+  // as Content-Length, the upload's cap), and the browser sends exactly
+  // file.size for the body, so the signature still matches.
   const FORBIDDEN = new Set(['content-length', 'host', 'connection']);
 
   class PageError extends Error {

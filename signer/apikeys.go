@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/s3presign/s3presign/signer/config"
+	"github.com/s3presign/s3presign/signer/internal/auth"
+	"github.com/s3presign/s3presign/signer/internal/metrics"
+)
+
+// maxKeyFileBytes bounds the API-key file read (10,000 lines of ~100 bytes).
+const maxKeyFileBytes = 1 << 20
+
+// readKeyFile reads the API-key hash lines from path (EnvAPIKeysFile).
+// Errors name the file and the setting, never its contents.
+func readKeyFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", config.EnvAPIKeysFile, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("%s: reading %s: %w", config.EnvAPIKeysFile, path, err)
+	}
+	if len(b) > maxKeyFileBytes {
+		return "", fmt.Errorf("%s: %s is larger than %d bytes", config.EnvAPIKeysFile, path, maxKeyFileBytes)
+	}
+	return string(b), nil
+}
+
+// keyReloader keeps mode apikey's set of keys in step with the API-key
+// file: it reads the file again every interval and on SIGHUP, so a key
+// removed from the secret stops working within one interval, without a
+// restart. A read or parse that fails keeps the last good set, and logs an
+// error and counts a failed reload (MetricAPIKeyReloads), so the operator
+// learns that removals are not taking effect.
+type keyReloader struct {
+	keys *auth.APIKeys
+	path string
+	log  *slog.Logger
+	reg  *metrics.Registry // nil: metrics off
+	last string            // the lines in force
+}
+
+// reload reads the file and replaces the set when its lines changed.
+func (k *keyReloader) reload(ctx context.Context, trigger string) {
+	lines, err := readKeyFile(k.path)
+	if err == nil && lines == k.last {
+		k.count(true)
+		return
+	}
+	var n int
+	if err == nil {
+		n, err = k.keys.Replace(lines)
+	}
+	if err != nil {
+		k.count(false)
+		// Parse errors number the bad entries; they never echo a line.
+		k.log.LogAttrs(ctx, slog.LevelError, "API keys not reloaded: the last good set stays in force, so a removed key may still work",
+			slog.String("trigger", trigger), slog.String("error", strings.ReplaceAll(err.Error(), "\n", "; ")))
+		return
+	}
+	k.last = lines
+	k.count(true)
+	k.log.LogAttrs(ctx, slog.LevelInfo, "API keys reloaded", slog.String("trigger", trigger), slog.Int("keys", n))
+}
+
+func (k *keyReloader) count(ok bool) {
+	if k.reg != nil {
+		k.reg.KeyReload(ok)
+	}
+}
+
+// run reloads every interval and on each value from hup until ctx ends.
+func (k *keyReloader) run(ctx context.Context, interval time.Duration, hup <-chan os.Signal) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			k.reload(ctx, "interval")
+		case <-hup:
+			k.reload(ctx, "SIGHUP")
+		}
+	}
+}
+
+// startKeyReload starts reloading the API-key file when the configuration
+// names one (and authn holds API keys); it returns the function that stops
+// it. SIGHUP is caught only then, so it keeps its default meaning otherwise.
+func startKeyReload(ctx context.Context, cfg config.Config, authn auth.Authenticator, log *slog.Logger, reg *metrics.Registry) func() {
+	keys, ok := authn.(*auth.APIKeys)
+	if !ok || cfg.APIKeysFile == "" {
+		return func() {}
+	}
+	k := &keyReloader{keys: keys, path: cfg.APIKeysFile, log: log, reg: reg, last: cfg.APIKeys}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		k.run(ctx, cfg.APIKeysReloadInterval, hup)
+	}()
+	log.Info("API keys reload from a file", slog.String("file", cfg.APIKeysFile), slog.Duration("interval", cfg.APIKeysReloadInterval))
+	return func() {
+		signal.Stop(hup)
+		cancel()
+		<-done
+	}
+}
