@@ -460,7 +460,7 @@ func TestContainerDrainsOnSIGTERM(t *testing.T) {
 	c := runContainer(t, env)
 	c.waitStatus(t, "/readyz", 200)
 
-	body := `{"fileName":"drain.png","contentType":"image/png"}`
+	body := `{"fileName":"drain.png","contentType":"image/png","size":5}`
 	conn, err := net.Dial("tcp", strings.TrimPrefix(c.base, "http://"))
 	if err != nil {
 		t.Fatal(err)

@@ -62,10 +62,8 @@ func (a *uploadResponse) appendJSON(b []byte) []byte {
 	b = appendJSONString(b, a.Method)
 	b = append(b, `,"headers":{"Content-Type":`...)
 	b = appendJSONString(b, a.Headers.ContentType)
-	if a.Headers.ContentLength != "" {
-		b = append(b, `,"Content-Length":`...)
-		b = appendJSONString(b, a.Headers.ContentLength)
-	}
+	b = append(b, `,"Content-Length":`...)
+	b = appendJSONString(b, a.Headers.ContentLength)
 	if a.Headers.ChecksumSHA256 != "" {
 		b = append(b, `,"x-amz-checksum-sha256":`...)
 		b = appendJSONString(b, a.Headers.ChecksumSHA256)
@@ -93,8 +91,14 @@ func (a *compatUploadResponse) appendJSON(b []byte) []byte {
 	if a.Headers != nil {
 		b = append(b, `,"headers":{"Content-Type":`...)
 		b = appendJSONString(b, a.Headers.ContentType)
-		b = append(b, `,"If-None-Match":`...)
-		b = appendJSONString(b, a.Headers.IfNoneMatch)
+		if a.Headers.ContentLength != "" {
+			b = append(b, `,"Content-Length":`...)
+			b = appendJSONString(b, a.Headers.ContentLength)
+		}
+		if a.Headers.IfNoneMatch != "" {
+			b = append(b, `,"If-None-Match":`...)
+			b = appendJSONString(b, a.Headers.IfNoneMatch)
+		}
 		b = append(b, '}')
 	}
 	return append(b, "}\n"...)

@@ -167,7 +167,7 @@ func TestRequestLineServesTheMetricFilters(t *testing.T) {
 func TestRequestLineIsOneWrite(t *testing.T) {
 	w := &countingWriter{}
 	s := newTestServer(t, func(d *Deps) { d.RequestLog = NewRequestLog(w, slog.LevelInfo) })
-	s.postJSON("/v1/uploads", `{"fileName":"cat.png","contentType":"image/png"}`)
+	s.postJSON("/v1/uploads", `{"fileName":"cat.png","contentType":"image/png","size":5}`)
 	s.postJSON("/v1/uploads", `{"fileName":"cat.exe","contentType":"image/png"}`)
 	if len(w.writes) != 2 {
 		t.Fatalf("%d writes for 2 requests, want 2", len(w.writes))
@@ -200,7 +200,7 @@ func TestAuditLineKeptAboveItsLevel(t *testing.T) {
 	if len(w.writes) != 0 {
 		t.Errorf("a 404 at level warn wrote %q", w.writes)
 	}
-	s.postJSON("/v1/uploads", `{"fileName":"cat.png","contentType":"image/png"}`)
+	s.postJSON("/v1/uploads", `{"fileName":"cat.png","contentType":"image/png","size":5}`)
 	if len(w.writes) != 1 || !strings.Contains(w.writes[0], `"msg":"url issued"`) {
 		t.Errorf("the audit line was not kept at level warn: %q", w.writes)
 	}
