@@ -53,7 +53,7 @@ $(UPPY_DIR)/node_modules/.package-lock.json: $(UPPY_DIR)/package.json $(UPPY_DIR
 	npm ci --prefix $(UPPY_DIR) --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(UPPY_BUNDLE): $(UPPY_DIR)/node_modules/.package-lock.json $(UPPY_DIR)/page.js
+$(UPPY_BUNDLE): $(UPPY_DIR)/node_modules/.package-lock.json $(UPPY_DIR)/page.js $(UPPY_DIR)/mint.js
 	npm run --prefix $(UPPY_DIR) --silent bundle
 
 .PHONY: uppy
