@@ -49,7 +49,7 @@ const (
 const usage = `usage: signer [-version] [serve | healthcheck | version | apikey new NAME]
 
   serve        run the HTTP service (the default); settings come from
-               S3PRESIGN_* environment variables (see the README)
+               S3PRESIGN_* environment variables (see signer/README.md)
   healthcheck  GET /healthz on the local server; exit 0 when it answers 200
                (for container health checks, which have no shell or curl)
   version      print the version and commit, as -version does
