@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -27,6 +28,7 @@ import (
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/local/web"
 	"github.com/s3presign/s3presign/infra/policy"
+	sconfig "github.com/s3presign/s3presign/signer/config"
 	"github.com/s3presign/s3presign/signer/s3test"
 )
 
@@ -74,6 +76,11 @@ type Options struct {
 	// SignerEnv adds or overrides signer variables (names from
 	// signer/config), e.g. multipart settings a test needs.
 	SignerEnv map[string]string
+	// AuthMode overrides the environment's auth mode: "" keeps it, "none"
+	// lets anyone ask, "apikey" makes a fresh API key for LocalCaller with
+	// the signer binary on every start (Stack.APIKey) and stores only its
+	// hash in the signer's settings.
+	AuthMode string
 	// PageRoutes are served on both page origins next to the upload page
 	// (ServeMux patterns, e.g. "GET /uppy/" for another test page).
 	PageRoutes map[string]http.Handler
@@ -101,6 +108,9 @@ type Stack struct {
 	Omitted []policy.Omission
 	// DataDir is the data directory in use.
 	DataDir string
+	// APIKey is the key made for LocalCaller when the stack runs in apikey
+	// mode ("" otherwise). It is shown once and stored nowhere.
+	APIKey string
 
 	signer  *s3test.Process
 	pages   []*http.Server
@@ -134,6 +144,9 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		}
 	}()
 
+	if err := checkAuthMode(o.AuthMode); err != nil {
+		return st, err
+	}
 	// The page sockets first: the real page port decides the origins.
 	cfgOrigin, err := PageOrigin(o.Env)
 	if err != nil {
@@ -160,6 +173,9 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	from, _ := portOf(cfgOrigin.Host)
 	to, _ := portOf(pageLn.Addr().String())
 	st.Env = Rebase(o.Env, from, to)
+	if o.AuthMode != "" {
+		st.Env.AuthMode = o.AuthMode
+	}
 	st.PageURL = "http://" + pageLn.Addr().String() + "/"
 	st.OtherPageURL = "http://" + otherLn.Addr().String() + "/"
 	otherOrigin := "http://" + otherLn.Addr().String()
@@ -217,9 +233,21 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	}
 
 	// Signer.
+	extra := maps.Clone(o.SignerEnv)
+	if st.Env.AuthMode == config.AuthAPIKey {
+		var hashLine string
+		if st.APIKey, hashLine, err = newAPIKey(ctx, o.SignerBin); err != nil {
+			return st, err
+		}
+		if extra == nil {
+			extra = map[string]string{}
+		}
+		extra[sconfig.EnvAPIKeys] = hashLine
+		logf("auth mode apikey: one API key made for caller %q (only its hash is in the signer's settings)", LocalCaller)
+	}
 	logf("starting the signer (%s)", o.SignerBin)
 	st.signer, err = startSigner(ctx, o.SignerBin, o.SignerAddr, func(listen string) []string {
-		return signerEnv(st.Env, st.Bucket, st.S3.Endpoint, Region, listen, st.SignerCreds, o.SignerEnv)
+		return signerEnv(st.Env, st.Bucket, st.S3.Endpoint, Region, listen, st.SignerCreds, extra)
 	}, o.SignerLog)
 	if err != nil {
 		return st, err
@@ -234,6 +262,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		h, err := web.Handler(web.Config{
 			SignerURL: st.SignerURL, S3Endpoint: st.S3.Endpoint, Environment: st.Env.Name,
 			AllowedOrigin: p.allowed, AllowedTypes: st.Env.AllowedTypes, MaxSize: st.Env.MaxSize,
+			AuthMode: st.Env.AuthMode,
 		})
 		if err != nil {
 			return st, err
