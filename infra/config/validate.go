@@ -208,6 +208,7 @@ func validate(e Environment) []error {
 		bad("removalPolicy", "\"destroy\" is refused in prod: deleting the stack must not delete the uploads")
 	}
 	errs = append(errs, validateMonitoring(e)...)
+	errs = append(errs, validateNotify(e)...)
 	return errs
 }
 
