@@ -30,9 +30,9 @@ func TestPageShowsTheReadyNotification(t *testing.T) {
 		Text  string
 		Note  string
 	}](`(() => {
-		const li = document.querySelector('` + sel + `');
+		const li = document.querySelector('`+sel+`');
 		return {
-			Lines: document.querySelectorAll('` + sel + `').length,
+			Lines: document.querySelectorAll('`+sel+`').length,
 			Type: li.dataset.type,
 			Text: li.textContent,
 			Note: document.getElementById('notifications').parentElement.textContent,
