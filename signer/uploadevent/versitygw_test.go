@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -188,5 +189,102 @@ func postUpload(t *testing.T, srv *s3test.Server, bucket, key, body string) {
 	if resp.StatusCode/100 != 2 {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("POST upload: %d %s", resp.StatusCode, b)
+	}
+}
+
+// TestVersitygwDoesNotRetry proves what versitygw v1.8.0 does when the
+// webhook receiver is down, so the docs can say it: it refuses to start
+// when the receiver does not answer its start-up test event, and an event
+// sent while the receiver is down is lost (one attempt, no retry, no queue);
+// events after the receiver is back arrive. Control: the same upload with
+// the receiver up arrives.
+func TestVersitygwDoesNotRetry(t *testing.T) {
+	// Down at start: versitygw exits.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	if srv, err := s3test.Run(t.Context(), s3test.Config{ExtraArgs: []string{"--event-webhook-url", "http://" + addr + "/"}}); err == nil {
+		srv.Close()
+		t.Fatal("versitygw started with its webhook receiver down")
+	} else if !strings.Contains(err.Error(), "webhook") {
+		t.Fatalf("start with the receiver down failed for another reason: %v", err)
+	}
+
+	// Up at start, down for one upload, back for the next.
+	hook := &webhook{got: make(chan struct{}, 1)}
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx := &http.Server{Handler: hook}
+	go rx.Serve(ln)
+	srv := s3test.Start(t, s3test.WithArgs("--event-webhook-url", "http://"+addr+"/"))
+	const bucket = "retry-bucket"
+	if err := srv.CreateBucket(srv.RootCredentials(), bucket); err != nil {
+		t.Fatal(err)
+	}
+	c := srv.RootClient()
+	put := func(key string) {
+		if _, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: &key, Body: strings.NewReader("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("uploads/before.png") // control
+	hook.wait(t, 1)
+	// Down: the port answers by closing every connection, and counts them,
+	// so the test knows versitygw tried while the receiver was down.
+	rx.Close()
+	if ln, err = net.Listen("tcp", addr); err != nil {
+		t.Fatal(err)
+	}
+	tried := make(chan struct{}, 16)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+			tried <- struct{}{}
+		}
+	}()
+	put("uploads/while-down.png")
+	select {
+	case <-tried:
+	case <-time.After(10 * time.Second):
+		t.Fatal("versitygw did not try to send the event while the receiver was down")
+	}
+	ln.Close()
+	// Back up.
+	if ln, err = net.Listen("tcp", addr); err != nil {
+		t.Fatal(err)
+	}
+	rx = &http.Server{Handler: hook}
+	go rx.Serve(ln)
+	defer rx.Close()
+	put("uploads/after.png")
+	bodies := hook.wait(t, 2)
+	var keys []string
+	for _, b := range bodies {
+		events, err := ParseVersitygw(b, Options{Prefix: "uploads/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, events[0].Key)
+	}
+	if strings.Join(keys, " ") != "uploads/before.png uploads/after.png" {
+		t.Fatalf("events for %v, want before and after only", keys)
+	}
+	// A later upload's event has come, so a retry of the lost one would
+	// have had every chance; wait one more round trip to be sure.
+	put("uploads/last.png")
+	bodies = hook.wait(t, 3)
+	for _, b := range bodies {
+		if bytes.Contains(b, []byte("while-down")) {
+			t.Fatalf("versitygw retried: %s", b)
+		}
 	}
 }
