@@ -63,8 +63,10 @@ type scanDetail struct {
 // upload event: S3's Object Created becomes Ready (Created when
 // o.Scanning), GuardDuty's scan result Ready or Rejected. Other events, and
 // keys outside the prefix, are ErrIgnored. The key is used as EventBridge
-// gives it (S3's EventBridge events do not URL-encode keys, unlike S3's
-// older notification format).
+// gives it: S3's EventBridge documentation describes the object key with
+// no URL encoding, unlike its older notification format ("red+flower.jpg");
+// a key that does not follow the signer's key grammar is refused, not
+// guessed at.
 func ParseEventBridge(raw []byte, o Options) (Event, error) {
 	var env envelope
 	if err := json.Unmarshal(raw, &env); err != nil {
