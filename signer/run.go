@@ -257,6 +257,7 @@ func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, lo
 		Multipart:             cfg.Multipart,
 		Metrics:               reg,
 		Scan:                  check,
+		Head:                  store,
 	})
 }
 

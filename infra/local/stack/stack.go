@@ -84,6 +84,9 @@ type Options struct {
 	// PageRoutes are served on both page origins next to the upload page
 	// (ServeMux patterns, e.g. "GET /uppy/" for another test page).
 	PageRoutes map[string]http.Handler
+	// NotifyAddr is where the notification receiver listens for versitygw's
+	// webhook; "" picks a free port.
+	NotifyAddr string
 }
 
 // Stack is a running local stack.
@@ -111,6 +114,11 @@ type Stack struct {
 	// APIKey is the key made for LocalCaller when the stack runs in apikey
 	// mode ("" otherwise). It is shown once and stored nowhere.
 	APIKey string
+	// Notifications receives versitygw's bucket notifications as "upload
+	// ready" events (the deployed queue's local stand-in).
+	Notifications *Notifications
+	// NotifyURL is the receiver's URL versitygw posts to.
+	NotifyURL string
 
 	signer  *s3test.Process
 	pages   []*http.Server
@@ -210,16 +218,32 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		return st, fmt.Errorf("data directory %s: %w", st.DataDir, err)
 	}
 
+	// Notifications: up before versitygw, which tests the webhook at start.
+	notifyAddr := o.NotifyAddr
+	if notifyAddr == "" {
+		notifyAddr = "127.0.0.1:0"
+	}
+	notifyLn, err := listen(notifyAddr, "notification receiver")
+	if err != nil {
+		return st, err
+	}
+	st.Notifications = newNotifications(st.Env, st.Bucket)
+	st.Notifications.serve(notifyLn)
+	st.NotifyURL = "http://" + notifyLn.Addr().String() + "/"
+
 	// S3.
 	logf("starting versitygw (data in %s)", filepath.Join(st.DataDir, "s3"))
 	st.S3, err = s3test.Run(ctx, s3test.Config{
 		Bin: o.VersityGWBin, Addr: o.S3Addr,
 		DataDir: filepath.Join(st.DataDir, "s3"), IAMDir: iamDir,
 		RootAccessKey: root.RootAccessKey, RootSecret: root.RootSecret, Region: Region,
+		ExtraArgs: []string{"--event-webhook-url", st.NotifyURL},
 	})
 	if err != nil {
 		return st, err
 	}
+	st.Notifications.useClient(st.S3.RootClient())
+	logf("upload notifications: versitygw posts to %s; ready events on %snotifications", st.NotifyURL, st.PageURL)
 	st.SignerCreds = aws.Credentials{AccessKeyID: SignerAccessKey, SecretAccessKey: randomKey(32), Source: "local stack"}
 	if err = st.S3.CreateUser(st.SignerCreds.AccessKeyID, st.SignerCreds.SecretAccessKey, s3test.RoleUser); err != nil {
 		return st, err
@@ -267,14 +291,13 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		if err != nil {
 			return st, err
 		}
-		if len(o.PageRoutes) > 0 {
-			mux := http.NewServeMux()
-			mux.Handle("/", h)
-			for pattern, route := range o.PageRoutes {
-				mux.Handle(pattern, route)
-			}
-			h = mux
+		mux := http.NewServeMux()
+		mux.Handle("/", h)
+		mux.Handle("GET /notifications", st.Notifications.PageHandler())
+		for pattern, route := range o.PageRoutes {
+			mux.Handle(pattern, route)
 		}
+		h = mux
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 		st.pages = append(st.pages, srv)
 		go srv.Serve(p.ln)
@@ -314,6 +337,11 @@ func (st *Stack) Close() error {
 	if st.S3 != nil {
 		if err := st.S3.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("stop versitygw: %w", err))
+		}
+	}
+	if st.Notifications != nil {
+		if err := st.Notifications.close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop the notification receiver: %w", err))
 		}
 	}
 	if st.tempDir != "" {

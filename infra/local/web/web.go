@@ -90,6 +90,7 @@ func Handler(c Config) (http.Handler, error) {
 	for _, f := range []struct{ path, file, ctype string }{
 		{"GET /{$}", "index.html", "text/html; charset=utf-8"},
 		{"GET /app.js", "app.js", "text/javascript; charset=utf-8"},
+		{"GET /notify.js", "notify.js", "text/javascript; charset=utf-8"},
 		{"GET /style.css", "style.css", "text/css; charset=utf-8"},
 	} {
 		body, err := fs.ReadFile(files, f.file)

@@ -7,6 +7,7 @@ import "net/http"
 const (
 	routeUploads      = "POST /v1/uploads"
 	routeDownloads    = "POST /v1/downloads"
+	routeUploadStatus = "POST /v1/uploads/status"
 	routeCompatUpload = "GET /signed-url-upload"
 	routeCompatAccess = "GET /signed-url-access"
 	routeHealthz      = "GET /healthz"
@@ -48,6 +49,9 @@ func addRoutes(mux *http.ServeMux, d *Deps) {
 
 	mux.Handle(routeUploads, auth(handleUpload(d)))
 	mux.Handle(routeDownloads, auth(handleDownload(d)))
+	if d.Head != nil {
+		mux.Handle(routeUploadStatus, auth(handleUploadStatus(d)))
+	}
 	if d.Compat {
 		mux.Handle(routeCompatUpload, auth(handleCompatUpload(d)))
 		mux.Handle(routeCompatAccess, auth(handleCompatAccess(d)))
