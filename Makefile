@@ -19,9 +19,11 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 # Tests find the tools the Makefile built here.
 export S3PRESIGN_BIN_DIR := $(BIN)
 
+# Colour only when stdout is a terminal: `make help | less` gets plain text.
 .PHONY: help
 help: ## List every target with its description
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@if [ -t 1 ]; then on=$$'\033[36m'; off=$$'\033[0m'; else on=; off=; fi; \
+	  awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %s%-12s%s %s\n", on, $$1, off, $$2}' $(MAKEFILE_LIST)
 
 ## ---- tools -------------------------------------------------------------------
 
@@ -51,7 +53,7 @@ $(UPPY_DIR)/node_modules/.package-lock.json: $(UPPY_DIR)/package.json $(UPPY_DIR
 	npm ci --prefix $(UPPY_DIR) --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(UPPY_BUNDLE): $(UPPY_DIR)/node_modules/.package-lock.json $(UPPY_DIR)/page.js
+$(UPPY_BUNDLE): $(UPPY_DIR)/node_modules/.package-lock.json $(UPPY_DIR)/page.js $(UPPY_DIR)/mint.js
 	npm run --prefix $(UPPY_DIR) --silent bundle
 
 .PHONY: uppy
@@ -99,8 +101,16 @@ modules: ## Download Go modules (first time: ~450 MB for the CDK)
 	go mod download -C signer
 	go mod download -C infra/tools
 
+# jq is what the README's five-minute tour uses to read the signer's answers;
+# make test runs that tour.
+.PHONY: jq
+jq: ## Install jq (Debian package) when missing; the README's tour (run by make test) uses it
+	@command -v jq >/dev/null || { \
+	  echo ">> installing jq with apt-get"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq jq >/dev/null; }
+
 .PHONY: tools
-tools: $(BIN)/versitygw $(CDK) uppy browser wrk shellcheck podman ## Build or install every tool the tests need
+tools: $(BIN)/versitygw $(CDK) uppy browser wrk shellcheck podman jq ## Build or install every tool the tests need
 
 ## ---- build and run -----------------------------------------------------------
 
@@ -125,17 +135,20 @@ image: podman ## Build the signer's image with podman (FROM scratch, no registry
 	else echo ">> not timing start-to-ready: the image is for another architecture than this machine"; fi
 
 # make run: objects and keys persist in .local/ (TEMP=1 uses a throwaway
-# directory); RUN_ARGS passes flags to the program (RUN_ARGS=-h lists them).
+# directory); AUTH=apikey runs the signer in API-key mode with a key made for
+# this run (printed once); RUN_ARGS passes flags to the program (RUN_ARGS=-h
+# lists them).
 TEMP ?=
+AUTH ?=
 RUN_ARGS ?=
 
 .PHONY: run
-run: $(BIN)/versitygw ## Run everything on 127.0.0.1: S3 (versitygw), bucket from the dev config, signer, upload page (TEMP=1: throwaway data)
+run: $(BIN)/versitygw ## Run everything on 127.0.0.1: S3 (versitygw), bucket from the dev config, signer, upload page (TEMP=1: throwaway data; AUTH=apikey: API-key mode)
 	@echo ">> building the signer (make build)"
 	@$(MAKE) --no-print-directory build >/dev/null
 	@echo ">> building the local stack (infra/local); first time about a minute"
 	@go build -o $(BIN)/s3presign-local ./infra/local
-	@$(BIN)/s3presign-local $(if $(TEMP),-temp) $(RUN_ARGS)
+	@$(BIN)/s3presign-local $(if $(TEMP),-temp) $(if $(AUTH),-auth $(AUTH)) $(RUN_ARGS)
 
 ## ---- checks ------------------------------------------------------------------
 
@@ -146,6 +159,18 @@ lint: $(BIN)/actionlint ## gofmt, go vet on every module, actionlint on the work
 	go vet ./...
 	go vet -C signer ./...
 	$(BIN)/actionlint .github/workflows/*.yml
+
+# make check: the fast inner loop. No installs, no builds of tools, no
+# browser, no versitygw, no fuzzing: tests that need those skip under -short
+# and say why. Under a minute on warm caches; make test before pushing.
+.PHONY: check
+check: ## Fast loop (<1 min warm): gofmt, go vet and go test -short over both modules; no installs, browser, versitygw or fuzzing
+	@unformatted="$$(git ls-files -co --exclude-standard -- '*.go' | xargs gofmt -l)"; \
+	  test -z "$$unformatted" || { echo "$$unformatted"; echo "gofmt: files above need formatting"; exit 1; }
+	go vet ./...
+	go vet -C signer ./...
+	go test -C signer -short ./...
+	go test -short ./...
 
 .PHONY: test
 test: modules tools lint build ## Run every test (the CI entry point)
@@ -240,9 +265,9 @@ CHECK_CREDENTIALS ?= 1
 define require-aws-credentials
 	@if [ "$(CHECK_CREDENTIALS)" != 0 ] && [ -z "$${AWS_ACCESS_KEY_ID:-}$${AWS_PROFILE:-}$${AWS_WEB_IDENTITY_TOKEN_FILE:-}$${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-}$${AWS_CONTAINER_CREDENTIALS_FULL_URI:-}" ] \
 	  && [ ! -s "$${AWS_SHARED_CREDENTIALS_FILE:-$$HOME/.aws/credentials}" ] && [ ! -s "$${AWS_CONFIG_FILE:-$$HOME/.aws/config}" ]; then \
-	  echo "make $@: no AWS credentials found for ENV=$(ENV)." >&2; \
+	  echo "make $(or $(CREDENTIALS_FOR),$@): no AWS credentials found for ENV=$(ENV)." >&2; \
 	  echo "  Checked AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_WEB_IDENTITY_TOKEN_FILE, container credentials, ~/.aws/credentials and ~/.aws/config." >&2; \
-	  echo "  Use credentials for ENV's account, e.g.: AWS_PROFILE=<profile> make $@ ENV=$(ENV)" >&2; \
+	  echo "  Use credentials for ENV's account, e.g.: AWS_PROFILE=<profile> make $(or $(CREDENTIALS_FOR),$@) ENV=$(ENV)" >&2; \
 	  echo "  (make synth and make diff work offline without any.)" >&2; \
 	  exit 1; fi
 endef
@@ -327,8 +352,14 @@ guard: $(GUARD_SYNTH) ## Offline: fail if ENV's synth replaces/removes a bucket,
 	elif [ ! -d "$$base" ]; then echo "guard: no golden templates in $(GOLDEN_DIR)" >&2; exit 2; fi; \
 	$(CHANGEGUARD) -baseline "$$base" -template cdk.out -title "$(ENV)" -format $(GUARD_FORMAT) $(GUARD_FLAGS)
 
+# Credentials are checked before the synth, so a missing login fails at once.
+.PHONY: guard-live-credentials
+guard-live-credentials: CREDENTIALS_FOR := guard-live
+guard-live-credentials:
+	$(require-aws-credentials)
+
 .PHONY: guard-live
-guard-live: $(GUARD_SYNTH) ## Fail if ENV's synth replaces/removes a bucket, KMS key or secret vs the deployed stacks (needs AWS credentials)
+guard-live: guard-live-credentials $(GUARD_SYNTH) ## Fail if ENV's synth replaces/removes a bucket, KMS key or secret vs the deployed stacks (needs AWS credentials)
 	$(check-assembly-env)
 	@rm -rf $(GUARD_DIR)/$(ENV)-deployed
 	@$(CHANGEGUARD) -list-stacks cdk.out | infra/cmd/changeguard/fetch-deployed.sh $(GUARD_DIR)/$(ENV)-deployed
@@ -365,3 +396,15 @@ bootstrap: bootstrap-credentials $(CDK) ## Once per account: execution policy + 
 	$(CDK) bootstrap --no-notices -c env=$(ENV) --cloudformation-execution-policies "$$policy"; \
 	echo ">> 5/5 the GitHub OIDC provider and the deploy and diff roles of $(ENV)"; \
 	$(CDK) --app $(BOOTSTRAP_OUT) deploy --no-notices $$ctx --require-approval broadening --all
+
+## ---- housekeeping ------------------------------------------------------------
+
+# What make and the tests write that git ignores. make run's objects and keys
+# live in .local/ (about 100 MB once used): make clean resets them too.
+CLEAN_DIRS := .local .bin cdk.out .artifacts
+
+.PHONY: clean
+clean: ## Remove .local/ (make run's data), .bin/, cdk.out/ and .artifacts/, saying what was removed
+	@removed=; for d in $(CLEAN_DIRS); do \
+	  if [ -e "$$d" ]; then size=$$(du -sh "$$d" 2>/dev/null | cut -f1); rm -rf "$$d"; echo "removed $$d/ ($$size)"; removed=1; fi; \
+	done; [ -n "$$removed" ] || echo "nothing to remove ($(CLEAN_DIRS) are absent)"

@@ -209,3 +209,12 @@ func errorCode(b []byte) string {
 	}
 	return e.Error.Code
 }
+
+// skipSlow skips t under -short (make check), saying what makes it slow;
+// make test runs it.
+func skipSlow(t *testing.T, why string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(why + ": skipped under -short (make check); make test runs it")
+	}
+}

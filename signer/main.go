@@ -1,6 +1,6 @@
 // Command signer is the s3presign service: it hands browsers short-lived
 // presigned S3 URLs to upload and read objects, so the bytes never pass
-// through it. See run.go for the subcommands and the README for settings.
+// through it. See run.go for the subcommands and signer/README.md for the API and settings.
 package main
 
 import (

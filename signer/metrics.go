@@ -89,7 +89,7 @@ func startMetrics(cfg config.Config, reg *metrics.Registry, stdout io.Writer, cl
 			}
 		})
 	}()
-	log.Info("metrics on", slog.String("namespace", cfg.MetricsNamespace), slog.Duration("interval", cfg.MetricsInterval),
+	log.Info("metrics on", slog.String("namespace", cfg.MetricsNamespace), slog.String("interval", cfg.MetricsInterval.String()),
 		slog.Bool("caller_dimension", cfg.MetricsCallerDimension))
 	return m, nil
 }

@@ -49,7 +49,7 @@ const (
 const usage = `usage: signer [-version] [serve | healthcheck | version | apikey new NAME]
 
   serve        run the HTTP service (the default); settings come from
-               S3PRESIGN_* environment variables (see the README)
+               S3PRESIGN_* environment variables (see signer/README.md)
   healthcheck  GET /healthz on the local server; exit 0 when it answers 200
                (for container health checks, which have no shell or curl)
   version      print the version and commit, as -version does
@@ -189,7 +189,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	case <-ctx.Done():
 	}
 
-	log.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
+	log.Info("shutting down", slog.String("timeout", cfg.ShutdownTimeout.String()))
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
@@ -257,6 +257,7 @@ func newHandler(cfg config.Config, src *creds.Source, clock func() time.Time, lo
 		Multipart:             cfg.Multipart,
 		Metrics:               reg,
 		Scan:                  check,
+		Head:                  store,
 	})
 }
 

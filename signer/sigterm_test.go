@@ -137,6 +137,7 @@ func (r *loadResult) connErr(afterSignal bool, err error) {
 // requests the signer never read (refused, or an idle keep-alive
 // connection closed as the request was sent).
 func TestSIGTERMUnderLoad(t *testing.T) {
+	skipSlow(t, "builds the signer binary and signals it under load")
 	t.Parallel()
 	bin := buildSigner(t)
 	env := reliabilityEnv()

@@ -57,6 +57,7 @@ func waitConns(t *testing.T, want int, limit time.Duration) time.Duration {
 //
 // Not parallel: it counts this process's connection goroutines.
 func TestSlowloris(t *testing.T) {
+	skipSlow(t, "waits out the server's 5 s ReadHeaderTimeout")
 	p := startSigner(t, reliabilityEnv(), runDeps{})
 	base := serverConns()
 
@@ -127,6 +128,7 @@ trickle:
 //
 // Not parallel: it counts this process's connection goroutines.
 func TestClientsThatNeverRead(t *testing.T) {
+	skipSlow(t, "waits out the server's read, write and idle timeouts")
 	shorten := func(s *http.Server) {
 		s.ReadTimeout, s.WriteTimeout, s.IdleTimeout = 2*time.Second, time.Second, time.Second
 	}

@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 // templates as plain JSON.
 func synth(t *testing.T, env config.Environment, s Settings) (Stacks, map[string]map[string]any) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("synthesizes CDK stacks through jsii (tens of seconds): skipped under -short (make check); make test and make diff run it")
+	}
 	app := awscdk.NewApp(&awscdk.AppProps{
 		AnalyticsReporting: jsii.Bool(false),
 		// The app's synthesizer reads the same qualifier the roles use.

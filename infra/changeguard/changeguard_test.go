@@ -437,7 +437,7 @@ func TestRender(t *testing.T) {
 		},
 		{
 			name: "text, blocking", report: blockingReport,
-			want: []string{"changeguard: 1 stateful resource would be replaced or removed", "BLOCK replace      " + storage + "/UploadsBucket5B5DFA2A (AWS::S3::Bucket)", "Stateful types: AWS::KMS::Key, AWS::S3::Bucket, AWS::SecretsManager::Secret."},
+			want: []string{"changeguard: 1 stateful resource would be replaced or removed", "BLOCK replace      " + storage + "/UploadsBucket5B5DFA2A (AWS::S3::Bucket)", "Stateful types: AWS::KMS::Key, AWS::S3::Bucket, AWS::SQS::Queue, AWS::SecretsManager::Secret."},
 		},
 		{
 			name: "text, nothing stateful", report: okReport,

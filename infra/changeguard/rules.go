@@ -22,7 +22,8 @@ type TypeRule struct {
 // template reference; a type missing here is still checked for removal and
 // type changes, only its property-driven replacements are unknown.
 var Rules = map[string]TypeRule{
-	// Stateful: the objects, the key that encrypts them, the signer's secret.
+	// Stateful: the objects, the key that encrypts them, the signer's secret,
+	// the queued upload events.
 	"AWS::S3::Bucket": {
 		Stateful: true,
 		Replace:  []string{"BucketName", "ObjectLockEnabled"},
@@ -37,6 +38,12 @@ var Rules = map[string]TypeRule{
 	"AWS::SecretsManager::Secret": {
 		Stateful: true,
 		Replace:  []string{"Name"},
+	},
+	// The upload notifications queues: replacing one drops the events it
+	// holds for a consumer that is down.
+	"AWS::SQS::Queue": {
+		Stateful: true,
+		Replace:  []string{"FifoQueue", "QueueName"},
 	},
 
 	// Stateless, listed so their replacements show up in the report

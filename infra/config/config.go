@@ -207,6 +207,9 @@ type Environment struct {
 	// AlarmRefusalsPer5Min is the refusal-spike alarm's threshold
 	// (alarmRefusalsPer5Min): requests answered with an error code per 5 minutes.
 	AlarmRefusalsPer5Min int
+
+	// Notifications: see notify.go.
+	Notify Notify
 }
 
 // Defaults returns the settings used for keys an environment leaves out.
@@ -248,6 +251,7 @@ func Defaults(name string) Environment {
 		AlarmLatencyP99Ms:           500,
 		AlarmUnhealthyHosts:         1,
 		AlarmRefusalsPer5Min:        100,
+		Notify:                      DefaultNotify(),
 	}
 }
 

@@ -60,6 +60,11 @@ var fields = []field{
 	{"alarmLatencyP99Ms", integer(func(e *Environment) *int { return &e.AlarmLatencyP99Ms })},
 	{"alarmUnhealthyHosts", integer(func(e *Environment) *int { return &e.AlarmUnhealthyHosts })},
 	{"alarmRefusalsPer5Min", integer(func(e *Environment) *int { return &e.AlarmRefusalsPer5Min })},
+	{"notifyEndpoint", str(func(e *Environment) *string { return &e.Notify.Endpoint })},
+	{"notifySecretArn", str(func(e *Environment) *string { return &e.Notify.SecretArn })},
+	{"notifyHeaderName", str(func(e *Environment) *string { return &e.Notify.HeaderName })},
+	{"notifyRetentionDays", integer(func(e *Environment) *int { return &e.Notify.RetentionDays })},
+	{"alarmNotifyAgeMinutes", integer(func(e *Environment) *int { return &e.Notify.AlarmAgeMinutes })},
 }
 
 // Keys returns every accepted cdk.json key of an environment, in the order

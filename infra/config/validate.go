@@ -232,6 +232,7 @@ func validate(e Environment) []error {
 		bad("removalPolicy", "\"destroy\" is refused in a production environment: deleting the stack must not delete the uploads; set \"retain\"")
 	}
 	errs = append(errs, validateMonitoring(e)...)
+	errs = append(errs, validateNotify(e)...)
 	return errs
 }
 

@@ -15,7 +15,7 @@ import (
 )
 
 // updateScreenshot also writes the screenshot of a successful upload to
-// docsScreenshot, the copy the README shows; the stack then runs on the
+// docsScreenshot, the copy README.md shows; the stack then runs on the
 // addresses of `make run`, which must be free:
 //
 //	go test ./infra/local -run TestAllowedOrigin -update-screenshot

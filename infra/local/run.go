@@ -46,6 +46,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		binDir = d
 	}
 	signerBin := fs.String("signer-bin", filepath.Join(binDir, "signer"), "signer binary (make build)")
+	authMode := fs.String("auth", "", "auth mode instead of the environment's: none, or apikey (prints a fresh API key once; make run AUTH=apikey)")
 	verbose := fs.Bool("v", false, "show the signer's log here as well as in the data directory's signer.log")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -86,7 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	st, err := stack.Start(ctx, stack.Options{
 		Env: env, DataDir: dir, SignerBin: *signerBin,
 		S3Addr: *s3Addr, SignerAddr: *signerAddr, PageAddr: *pageAddr, OtherPageAddr: *otherAddr,
-		Log: prefixed(stdout, "  "), SignerLog: signerLog,
+		Log: prefixed(stdout, "  "), SignerLog: signerLog, AuthMode: *authMode,
 	})
 	if err != nil {
 		return err
@@ -101,10 +102,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
   other origin    %s   same page, NOT an allowed origin: uploads from it are refused
 
   Upload page:    %s
-
-Press Ctrl-C to stop.
 `, st.S3.Endpoint, st.Bucket, data, st.SignerURL, st.SignerCreds.AccessKeyID, st.Env.UploadPrefix, signerLogName,
 		st.OtherPageURL, st.PageURL)
+	if st.APIKey != "" {
+		// Shown once: the signer holds only its hash, and the key dies with
+		// this run.
+		fmt.Fprintf(stdout, `
+  Auth mode apikey: your API key for this run (caller %q), shown once:
+
+    export S3PRESIGN_KEY=%s
+
+  Send it as "Authorization: Bearer $S3PRESIGN_KEY"; paste it into the page when it asks.
+`, stack.LocalCaller, st.APIKey)
+	}
+	fmt.Fprint(stdout, "\nPress Ctrl-C to stop.\n")
 
 	var runErr error
 	select {

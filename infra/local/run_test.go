@@ -129,3 +129,32 @@ func TestRunRefusesBadArguments(t *testing.T) {
 		})
 	}
 }
+
+// `make run AUTH=apikey`: the signer runs in API-key mode and the key made
+// for this run is printed once; it works, and a call without it gets 401.
+func TestRunAPIKeyModePrintsAWorkingKey(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	args := []string{"local", "-temp", "-auth", "apikey", "-s3-addr", "127.0.0.1:0", "-signer-addr", "127.0.0.1:0",
+		"-page-addr", "127.0.0.1:0", "-other-addr", "127.0.0.1:0", "-signer-bin", localtest.SignerBinary(t)}
+	go func() { done <- run(ctx, args, func(string) string { return "" }, &stdout, &stderr) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	key := waitFor(t, &stdout, regexp.MustCompile(`export S3PRESIGN_KEY=(s3p_\S+)`), done)
+	signer := waitFor(t, &stdout, regexp.MustCompile(`signer\s+(http://127\.0\.0\.1:\d+)`), done)
+	waitFor(t, &stdout, regexp.MustCompile(`(Press Ctrl-C to stop\.)`), done)
+	if n := strings.Count(stdout.String(), key); n != 1 {
+		t.Errorf("the key is printed %d times, want once", n)
+	}
+	if got := apiKeyCall(t, signer+"/v1/uploads", ""); got != http.StatusUnauthorized {
+		t.Errorf("without the key: %d, want 401", got)
+	}
+	if got := apiKeyCall(t, signer+"/v1/uploads", key); got != http.StatusCreated {
+		t.Errorf("with the printed key: %d, want 201", got)
+	}
+}

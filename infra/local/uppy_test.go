@@ -35,7 +35,7 @@ const uppyThreshold = 5 << 20
 
 // uppyPage serves the Uppy test page under /uppy/: index.html, the bundle
 // and config.js with the signer's URL and the threshold.
-func uppyPage(t *testing.T, signerURL *string) http.Handler {
+func uppyPage(t *testing.T, signerURL *string, authMode string) http.Handler {
 	t.Helper()
 	bundle, err := os.ReadFile(filepath.Join(uppyDir, "dist", "uppy-page.js"))
 	if err != nil {
@@ -53,7 +53,7 @@ func uppyPage(t *testing.T, signerURL *string) http.Handler {
 	mux.HandleFunc("GET /uppy/{$}", serve(html, "text/html; charset=utf-8"))
 	mux.HandleFunc("GET /uppy/uppy-page.js", serve(bundle, "text/javascript; charset=utf-8"))
 	mux.HandleFunc("GET /uppy/config.js", func(w http.ResponseWriter, r *http.Request) {
-		cfg, _ := json.Marshal(map[string]any{"signerURL": *signerURL, "multipartThreshold": uppyThreshold})
+		cfg, _ := json.Marshal(map[string]any{"signerURL": *signerURL, "multipartThreshold": uppyThreshold, "authMode": authMode})
 		serve(fmt.Appendf(nil, "window.S3PRESIGN_UPPY = %s;\n", cfg), "text/javascript; charset=utf-8")(w, r)
 	})
 	return mux
@@ -78,7 +78,7 @@ func TestUppyUploadsThroughTheCompanionRoutes(t *testing.T) {
 			sconfig.EnvMultipartThreshold: fmt.Sprint(uppyThreshold),
 			sconfig.EnvPartSize:           "5MiB",
 		}
-		o.PageRoutes = map[string]http.Handler{"GET /uppy/": uppyPage(t, &signerURL)}
+		o.PageRoutes = map[string]http.Handler{"GET /uppy/": uppyPage(t, &signerURL, "")}
 	})
 	signerURL = st.SignerURL
 	b := localtest.NewBrowser(t)

@@ -105,6 +105,9 @@ func loadEnv(t *testing.T, name string) config.Environment {
 // synthEnv synthesizes a committed environment once per test binary.
 func synthEnv(t *testing.T, name string) *synthesized {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("synthesizes CDK stacks through jsii (tens of seconds): skipped under -short (make check); make test and make diff run it")
+	}
 	cacheMu.Lock()
 	defer cacheMu.Unlock()
 	if s, ok := cache[name]; ok {
@@ -119,6 +122,9 @@ func synthEnv(t *testing.T, name string) *synthesized {
 // context (feature flags), like `cdk synth` does.
 func synth(t *testing.T, env config.Environment) *synthesized {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("synthesizes CDK stacks through jsii (tens of seconds): skipped under -short (make check); make test and make diff run it")
+	}
 	ctx := cdkContext(t)
 	ctx[config.EnvContextKey] = env.Name
 	// What the CDK CLI adds to the context on `cdk synth` (cdk.json sets
@@ -383,6 +389,9 @@ func bareVariant(t *testing.T) *synthesized {
 
 func synthCached(t *testing.T, key string, change func(*config.Environment)) *synthesized {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("synthesizes CDK stacks through jsii (tens of seconds): skipped under -short (make check); make test and make diff run it")
+	}
 	cacheMu.Lock()
 	defer cacheMu.Unlock()
 	if s, ok := cache[key]; ok {

@@ -27,7 +27,8 @@ var kmsResource = regexp.MustCompile(`^(\{"Fn::GetAtt":\["` + keyLogicalID + `",
 	`\{"Fn::GetStackOutput":\{"OutputName":"PublishOutputFnGetAtt` + keyLogicalID + `Arn[0-9A-F]+","Region":[^}]*\}?,"StackName":"s3presign-[a-z]+-storage"\}\})$`)
 
 // identityStatements returns every statement of every identity policy in a
-// template (AWS::IAM::Policy documents and roles' inline policies), keyed by
+// template (AWS::IAM::Policy and ManagedPolicy documents, such as the
+// notification consumer's, and roles' inline policies), keyed by
 // "<logical id>#<index>".
 func identityStatements(tmpl map[string]any) map[string]map[string]any {
 	out := map[string]map[string]any{}
@@ -37,8 +38,10 @@ func identityStatements(tmpl map[string]any) map[string]map[string]any {
 			out[id+"#"+strconv.Itoa(i)] = st.(map[string]any)
 		}
 	}
-	for id, r := range resources(tmpl, "AWS::IAM::Policy") {
-		add(id, props(r)["PolicyDocument"])
+	for _, typ := range []string{"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"} {
+		for id, r := range resources(tmpl, typ) {
+			add(id, props(r)["PolicyDocument"])
+		}
 	}
 	for id, r := range resources(tmpl, "AWS::IAM::Role") {
 		pols, _ := props(r)["Policies"].([]any)

@@ -16,6 +16,7 @@ import (
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/edge"
 	"github.com/s3presign/s3presign/infra/monitoring"
+	"github.com/s3presign/s3presign/infra/notifications"
 	"github.com/s3presign/s3presign/infra/scanning"
 	"github.com/s3presign/s3presign/infra/secrets"
 	"github.com/s3presign/s3presign/infra/service"
@@ -43,6 +44,14 @@ const (
 	// OutputDashboardName is the service stack's output with the CloudWatch
 	// dashboard's name.
 	OutputDashboardName = "DashboardName"
+	// OutputNotificationQueueURL and OutputNotificationQueueARN are the
+	// storage stack's outputs naming the upload notifications queue, which
+	// the application's consumer reads.
+	OutputNotificationQueueURL = "NotificationQueueUrl"
+	OutputNotificationQueueARN = "NotificationQueueArn"
+	// OutputConsumerPolicyARN is the managed policy the consumer's role
+	// attaches.
+	OutputConsumerPolicyARN = "NotificationConsumerPolicyArn"
 )
 
 // StorageStackProps configures NewStorageStack.
@@ -63,6 +72,9 @@ type StorageStack struct {
 	Scanning *scanning.Scanning
 	// Alarms is the alarm topic; nil unless Env.AlarmEmails is set.
 	Alarms *monitoring.AlarmTopic
+	// Notifications delivers the upload events to the application's queue
+	// (stateful: the queue holds events while the consumer is down).
+	Notifications *notifications.Notifications
 }
 
 // NewStorageStack builds the stateful stack.
@@ -85,10 +97,22 @@ func NewStorageStack(scope constructs.Construct, id string, props *StorageStackP
 	if len(props.Env.AlarmEmails) > 0 {
 		s.Alarms = monitoring.NewAlarmTopic(stack, "Alarms", props.Env)
 	}
+	np := &notifications.NotificationsProps{Env: props.Env, Bucket: s.Storage.Bucket}
+	if s.Alarms != nil {
+		np.Topic = s.Alarms.Topic
+	}
+	s.Notifications = notifications.NewNotifications(stack, "Notifications", np)
 	awscdk.NewCfnOutput(stack, jsii.String(OutputBucketName), &awscdk.CfnOutputProps{
 		Value:       s.Storage.Bucket.BucketName(),
 		Description: jsii.String("The upload bucket"),
 	})
+	for _, o := range []struct{ name, value, what string }{
+		{OutputNotificationQueueURL, *s.Notifications.Queue.QueueUrl(), "The upload notifications queue (the consumer reads it)"},
+		{OutputNotificationQueueARN, *s.Notifications.Queue.QueueArn(), "The upload notifications queue's ARN"},
+		{OutputConsumerPolicyARN, *s.Notifications.ConsumerPolicy.ManagedPolicyArn(), "Attach to the consumer's role: receive and delete on the notifications queue only"},
+	} {
+		awscdk.NewCfnOutput(stack, jsii.String(o.name), &awscdk.CfnOutputProps{Value: jsii.String(o.value), Description: jsii.String(o.what)})
+	}
 	return s
 }
 

@@ -194,7 +194,7 @@ func Load(getenv func(string) string) (Config, error) {
 	multipart := l.readMultipart()
 	metrics := l.readMetrics(&c)
 
-	// Validation, in the order of the README table.
+	// Validation, in the order of signer/README.md's settings table.
 	if !validName(c.Environment) {
 		l.fail(EnvEnvironment, "%q must be 1-32 characters a-z 0-9 -, starting with a letter", c.Environment)
 	}

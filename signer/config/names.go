@@ -4,7 +4,8 @@
 package config
 
 // Names of every environment variable the signer reads. Each is documented in
-// the README's settings table; Vars lists them all.
+// signer/README.md's settings table (a test in infra/docs checks it); Vars
+// lists them all.
 const (
 	// EnvEnvironment names the deployment environment (dev, staging, prod).
 	// Auth mode "none" is refused when it is "prod".

@@ -32,9 +32,11 @@ func WithArgs(args ...string) Option {
 // credentials, and waits until it is healthy. It fails the test with "run
 // `make tools` first" when the binary is missing (it never builds it). The
 // server is stopped and waited for in t.Cleanup; its output is logged when
-// the test failed.
+// the test failed. Under -short (make check) it skips the test instead:
+// the fast loop starts no servers.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	SkipShort(t)
 	var cfg Config
 	for _, o := range opts {
 		o(&cfg)
@@ -62,4 +64,13 @@ func Start(t testing.TB, opts ...Option) *Server {
 		}
 	})
 	return s
+}
+
+// SkipShort skips t under -short, saying why: a test that needs versitygw
+// (a real S3 server process) belongs to make test, not to the fast make check.
+func SkipShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs versitygw (a real S3 server): skipped under -short (make check); make test runs it")
+	}
 }

@@ -61,6 +61,9 @@ type Browser struct {
 // binary fails the test with the command that installs it.
 func NewBrowser(t testing.TB) *Browser {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs headless Chromium: skipped under -short (make check); make test runs it")
+	}
 	bin := os.Getenv(ChromiumEnv)
 	if bin == "" {
 		bin = "chromium"

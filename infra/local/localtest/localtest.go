@@ -44,6 +44,9 @@ func Main(m *testing.M) int {
 // stale .bin/signer.
 func SignerBinary(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the signer binary: skipped under -short (make check); make test runs it")
+	}
 	buildOnce.Do(func() {
 		root, err := repo.Root()
 		if err != nil {
@@ -96,6 +99,9 @@ func DevEnv(t testing.TB) config.Environment {
 // is closed in t.Cleanup; the signer's output is logged if the test failed.
 func Stack(t testing.TB, adjust ...func(*stack.Options)) *stack.Stack {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts the local stack (versitygw and the signer): skipped under -short (make check); make test runs it")
+	}
 	o := stack.Options{
 		Env:           DevEnv(t),
 		SignerBin:     SignerBinary(t),

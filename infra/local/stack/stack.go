@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -27,6 +28,7 @@ import (
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/local/web"
 	"github.com/s3presign/s3presign/infra/policy"
+	sconfig "github.com/s3presign/s3presign/signer/config"
 	"github.com/s3presign/s3presign/signer/s3test"
 )
 
@@ -74,9 +76,17 @@ type Options struct {
 	// SignerEnv adds or overrides signer variables (names from
 	// signer/config), e.g. multipart settings a test needs.
 	SignerEnv map[string]string
+	// AuthMode overrides the environment's auth mode: "" keeps it, "none"
+	// lets anyone ask, "apikey" makes a fresh API key for LocalCaller with
+	// the signer binary on every start (Stack.APIKey) and stores only its
+	// hash in the signer's settings.
+	AuthMode string
 	// PageRoutes are served on both page origins next to the upload page
 	// (ServeMux patterns, e.g. "GET /uppy/" for another test page).
 	PageRoutes map[string]http.Handler
+	// NotifyAddr is where the notification receiver listens for versitygw's
+	// webhook; "" picks a free port.
+	NotifyAddr string
 }
 
 // Stack is a running local stack.
@@ -101,6 +111,14 @@ type Stack struct {
 	Omitted []policy.Omission
 	// DataDir is the data directory in use.
 	DataDir string
+	// APIKey is the key made for LocalCaller when the stack runs in apikey
+	// mode ("" otherwise). It is shown once and stored nowhere.
+	APIKey string
+	// Notifications receives versitygw's bucket notifications as "upload
+	// ready" events (the deployed queue's local stand-in).
+	Notifications *Notifications
+	// NotifyURL is the receiver's URL versitygw posts to.
+	NotifyURL string
 
 	signer  *s3test.Process
 	pages   []*http.Server
@@ -134,6 +152,9 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		}
 	}()
 
+	if err := checkAuthMode(o.AuthMode); err != nil {
+		return st, err
+	}
 	// The page sockets first: the real page port decides the origins.
 	cfgOrigin, err := PageOrigin(o.Env)
 	if err != nil {
@@ -160,6 +181,9 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	from, _ := portOf(cfgOrigin.Host)
 	to, _ := portOf(pageLn.Addr().String())
 	st.Env = Rebase(o.Env, from, to)
+	if o.AuthMode != "" {
+		st.Env.AuthMode = o.AuthMode
+	}
 	st.PageURL = "http://" + pageLn.Addr().String() + "/"
 	st.OtherPageURL = "http://" + otherLn.Addr().String() + "/"
 	otherOrigin := "http://" + otherLn.Addr().String()
@@ -194,16 +218,32 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		return st, fmt.Errorf("data directory %s: %w", st.DataDir, err)
 	}
 
+	// Notifications: up before versitygw, which tests the webhook at start.
+	notifyAddr := o.NotifyAddr
+	if notifyAddr == "" {
+		notifyAddr = "127.0.0.1:0"
+	}
+	notifyLn, err := listen(notifyAddr, "notification receiver")
+	if err != nil {
+		return st, err
+	}
+	st.Notifications = newNotifications(st.Env, st.Bucket)
+	st.Notifications.serve(notifyLn)
+	st.NotifyURL = "http://" + notifyLn.Addr().String() + "/"
+
 	// S3.
 	logf("starting versitygw (data in %s)", filepath.Join(st.DataDir, "s3"))
 	st.S3, err = s3test.Run(ctx, s3test.Config{
 		Bin: o.VersityGWBin, Addr: o.S3Addr,
 		DataDir: filepath.Join(st.DataDir, "s3"), IAMDir: iamDir,
 		RootAccessKey: root.RootAccessKey, RootSecret: root.RootSecret, Region: Region,
+		ExtraArgs: []string{"--event-webhook-url", st.NotifyURL},
 	})
 	if err != nil {
 		return st, err
 	}
+	st.Notifications.useClient(st.S3.RootClient())
+	logf("upload notifications: versitygw posts to %s; ready events on %snotifications", st.NotifyURL, st.PageURL)
 	st.SignerCreds = aws.Credentials{AccessKeyID: SignerAccessKey, SecretAccessKey: randomKey(32), Source: "local stack"}
 	if err = st.S3.CreateUser(st.SignerCreds.AccessKeyID, st.SignerCreds.SecretAccessKey, s3test.RoleUser); err != nil {
 		return st, err
@@ -217,9 +257,21 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	}
 
 	// Signer.
+	extra := maps.Clone(o.SignerEnv)
+	if st.Env.AuthMode == config.AuthAPIKey {
+		var hashLine string
+		if st.APIKey, hashLine, err = newAPIKey(ctx, o.SignerBin); err != nil {
+			return st, err
+		}
+		if extra == nil {
+			extra = map[string]string{}
+		}
+		extra[sconfig.EnvAPIKeys] = hashLine
+		logf("auth mode apikey: one API key made for caller %q (only its hash is in the signer's settings)", LocalCaller)
+	}
 	logf("starting the signer (%s)", o.SignerBin)
 	st.signer, err = startSigner(ctx, o.SignerBin, o.SignerAddr, func(listen string) []string {
-		return signerEnv(st.Env, st.Bucket, st.S3.Endpoint, Region, listen, st.SignerCreds, o.SignerEnv)
+		return signerEnv(st.Env, st.Bucket, st.S3.Endpoint, Region, listen, st.SignerCreds, extra)
 	}, o.SignerLog)
 	if err != nil {
 		return st, err
@@ -234,18 +286,18 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		h, err := web.Handler(web.Config{
 			SignerURL: st.SignerURL, S3Endpoint: st.S3.Endpoint, Environment: st.Env.Name,
 			AllowedOrigin: p.allowed, AllowedTypes: st.Env.AllowedTypes, MaxSize: st.Env.MaxSize,
+			AuthMode: st.Env.AuthMode,
 		})
 		if err != nil {
 			return st, err
 		}
-		if len(o.PageRoutes) > 0 {
-			mux := http.NewServeMux()
-			mux.Handle("/", h)
-			for pattern, route := range o.PageRoutes {
-				mux.Handle(pattern, route)
-			}
-			h = mux
+		mux := http.NewServeMux()
+		mux.Handle("/", h)
+		mux.Handle("GET /notifications", st.Notifications.PageHandler())
+		for pattern, route := range o.PageRoutes {
+			mux.Handle(pattern, route)
 		}
+		h = mux
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 		st.pages = append(st.pages, srv)
 		go srv.Serve(p.ln)
@@ -285,6 +337,11 @@ func (st *Stack) Close() error {
 	if st.S3 != nil {
 		if err := st.S3.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("stop versitygw: %w", err))
+		}
+	}
+	if st.Notifications != nil {
+		if err := st.Notifications.close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop the notification receiver: %w", err))
 		}
 	}
 	if st.tempDir != "" {

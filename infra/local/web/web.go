@@ -39,6 +39,9 @@ type Config struct {
 	AllowedTypes []string
 	// MaxSize is the largest upload in bytes.
 	MaxSize int64
+	// AuthMode is the signer's auth mode; with "apikey" the page asks for a
+	// key and sends it as a bearer token.
+	AuthMode string
 }
 
 // pageConfig is the JSON written into /config.js.
@@ -48,6 +51,10 @@ type pageConfig struct {
 	AllowedOrigin bool     `json:"allowedOrigin"`
 	AllowedTypes  []string `json:"allowedTypes"`
 	MaxSize       int64    `json:"maxSize"`
+	AuthMode      string   `json:"authMode"`
+	// Accept is the file picker's accept attribute: every allowed type and
+	// the extensions named for it.
+	Accept string `json:"accept"`
 }
 
 // Handler serves the page: / (index.html), /app.js, /style.css and
@@ -61,7 +68,7 @@ func Handler(c Config) (http.Handler, error) {
 	}
 	cfgJS, err := configJS(pageConfig{
 		SignerURL: signer, Environment: c.Environment, AllowedOrigin: c.AllowedOrigin,
-		AllowedTypes: c.AllowedTypes, MaxSize: c.MaxSize,
+		AllowedTypes: c.AllowedTypes, MaxSize: c.MaxSize, AuthMode: c.AuthMode, Accept: accept(c.AllowedTypes),
 	})
 	if err != nil {
 		return nil, err
@@ -83,6 +90,7 @@ func Handler(c Config) (http.Handler, error) {
 	for _, f := range []struct{ path, file, ctype string }{
 		{"GET /{$}", "index.html", "text/html; charset=utf-8"},
 		{"GET /app.js", "app.js", "text/javascript; charset=utf-8"},
+		{"GET /notify.js", "notify.js", "text/javascript; charset=utf-8"},
 		{"GET /style.css", "style.css", "text/css; charset=utf-8"},
 	} {
 		body, err := fs.ReadFile(files, f.file)
@@ -137,4 +145,22 @@ func origin(name, s string) (string, error) {
 		return "", fmt.Errorf("web: %s %q must be http(s)://host[:port]", name, s)
 	}
 	return u.Scheme + "://" + u.Host, nil
+}
+
+// accept turns allowed types ("image/png", or "type/subtype=ext|ext" for a
+// type that is not built in) into a file input's accept list: each type,
+// plus ".ext" for every extension named, so the picker offers exactly the
+// files the signer takes.
+func accept(types []string) string {
+	var out []string
+	for _, t := range types {
+		typ, exts, _ := strings.Cut(t, "=")
+		out = append(out, strings.TrimSpace(typ))
+		for _, e := range strings.Split(exts, "|") {
+			if e = strings.TrimSpace(e); e != "" {
+				out = append(out, "."+strings.TrimPrefix(e, "."))
+			}
+		}
+	}
+	return strings.Join(out, ",")
 }

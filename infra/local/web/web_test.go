@@ -76,7 +76,7 @@ func TestServesThePageFiles(t *testing.T) {
 func TestConfigJSCarriesTheSettings(t *testing.T) {
 	srv := newPage(t, good)
 	_, body := get(t, srv.URL+"/config.js")
-	want := `window.S3PRESIGN_PAGE = {"signerURL":"http://127.0.0.1:8080","environment":"dev","allowedOrigin":true,"allowedTypes":["image/png"],"maxSize":1048576};` + "\n"
+	want := `window.S3PRESIGN_PAGE = {"signerURL":"http://127.0.0.1:8080","environment":"dev","allowedOrigin":true,"allowedTypes":["image/png"],"maxSize":1048576,"authMode":"","accept":"image/png"};` + "\n"
 	if body != want {
 		t.Errorf("config.js\n got %q\nwant %q", body, want)
 	}
@@ -140,5 +140,24 @@ func TestBadURLsAreRefused(t *testing.T) {
 	}
 	if _, err := web.Handler(good); err != nil {
 		t.Errorf("control: good config refused: %v", err)
+	}
+}
+
+// The page is told the auth mode (it asks for a key in apikey mode) and the
+// file picker's accept list: every allowed type, plus the extensions named
+// for a type that is not built in.
+func TestConfigCarriesAuthModeAndAccept(t *testing.T) {
+	c := good
+	c.AuthMode = "apikey"
+	c.AllowedTypes = []string{"image/png", "text/csv=csv|tsv", "application/pdf"}
+	_, body := get(t, newPage(t, c).URL+"/config.js")
+	for _, want := range []string{`"authMode":"apikey"`, `"accept":"image/png,text/csv,.csv,.tsv,application/pdf"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("config.js %s lacks %s", body, want)
+		}
+	}
+	// Control: without auth the page is told so, and asks for nothing.
+	if _, body := get(t, newPage(t, good).URL+"/config.js"); !strings.Contains(body, `"authMode":""`) {
+		t.Errorf("config.js %s: want an empty authMode", body)
 	}
 }

@@ -92,6 +92,9 @@ type Deps struct {
 	// Scan, when set, makes the download routes check the object's malware
 	// scan result first (see checkScan).
 	Scan *scan.Checker
+	// Head, when set, serves POST /v1/uploads/status (an object's size, type
+	// and scan state, never a URL).
+	Head ObjectHeader
 }
 
 // New returns the signer's HTTP handler, middleware included.

@@ -240,7 +240,8 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 func isCompletion(r *http.Request) bool {
 	p := r.URL.Path
 	return r.Method == http.MethodPost && strings.HasSuffix(p, "/complete") &&
-		(strings.HasPrefix(p, "/v1/multipart/") || strings.HasPrefix(p, "/s3/multipart/"))
+		(strings.HasPrefix(p, "/v1/multipart/") || strings.HasPrefix(p, "/s3/multipart/") ||
+			(strings.HasPrefix(p, uppyEndpointPrefix) && strings.Contains(p, "/s3/multipart/")))
 }
 
 // CORS settings for the signer's own routes.

@@ -7,6 +7,7 @@ import "net/http"
 const (
 	routeUploads      = "POST /v1/uploads"
 	routeDownloads    = "POST /v1/downloads"
+	routeUploadStatus = "POST /v1/uploads/status"
 	routeCompatUpload = "GET /signed-url-upload"
 	routeCompatAccess = "GET /signed-url-access"
 	routeHealthz      = "GET /healthz"
@@ -27,6 +28,18 @@ const (
 	routeUppySign     = "GET /s3/multipart/{uploadId}/{partNumber}"
 	routeUppyComplete = "POST /s3/multipart/{uploadId}/complete"
 	routeUppyAbort    = "DELETE /s3/multipart/{uploadId}"
+
+	// Caller-bound Uppy endpoints: minted with the caller's credentials,
+	// then the same S3 routes under /uppy/{token} for Uppy, which sends no
+	// Authorization header (handlers_uppy_endpoint.go).
+	routeUppyEndpoint      = "POST /v1/uppy"
+	routeUppyBoundParams   = "GET /uppy/{token}/s3/params"
+	routeUppyBoundCreate   = "POST /uppy/{token}/s3/multipart"
+	routeUppyBoundList     = "GET /uppy/{token}/s3/multipart/{uploadId}"
+	routeUppyBoundBatch    = "GET /uppy/{token}/s3/multipart/{uploadId}/batch"
+	routeUppyBoundSign     = "GET /uppy/{token}/s3/multipart/{uploadId}/{partNumber}"
+	routeUppyBoundComplete = "POST /uppy/{token}/s3/multipart/{uploadId}/complete"
+	routeUppyBoundAbort    = "DELETE /uppy/{token}/s3/multipart/{uploadId}"
 )
 
 // addRoutes lists every route the signer serves. A path that matches no
@@ -36,6 +49,9 @@ func addRoutes(mux *http.ServeMux, d *Deps) {
 
 	mux.Handle(routeUploads, auth(handleUpload(d)))
 	mux.Handle(routeDownloads, auth(handleDownload(d)))
+	if d.Head != nil {
+		mux.Handle(routeUploadStatus, auth(handleUploadStatus(d)))
+	}
 	if d.Compat {
 		mux.Handle(routeCompatUpload, auth(handleCompatUpload(d)))
 		mux.Handle(routeCompatAccess, auth(handleCompatAccess(d)))
@@ -53,6 +69,19 @@ func addRoutes(mux *http.ServeMux, d *Deps) {
 		mux.Handle(routeUppySign, auth(handleUppySign(d)))
 		mux.Handle(routeUppyComplete, auth(handleUppyComplete(d)))
 		mux.Handle(routeUppyAbort, auth(handleUppyAbort(d)))
+	}
+	if d.uppyEndpointReady() {
+		bound := d.endpointAuth
+		mux.Handle(routeUppyEndpoint, auth(handleUppyEndpoint(d)))
+		mux.Handle(routeUppyBoundParams, bound(handleUppyParams(d)))
+		if d.multipartReady() {
+			mux.Handle(routeUppyBoundCreate, bound(handleUppyCreate(d)))
+			mux.Handle(routeUppyBoundList, bound(handleUppyList(d)))
+			mux.Handle(routeUppyBoundBatch, bound(handleUppyBatch(d)))
+			mux.Handle(routeUppyBoundSign, bound(handleUppySign(d)))
+			mux.Handle(routeUppyBoundComplete, bound(handleUppyComplete(d)))
+			mux.Handle(routeUppyBoundAbort, bound(handleUppyAbort(d)))
+		}
 	}
 	mux.Handle(routeHealthz, handleHealthz())
 	mux.Handle(routeReadyz, handleReadyz(d))

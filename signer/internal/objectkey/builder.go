@@ -3,6 +3,8 @@ package objectkey
 import (
 	"fmt"
 	"io"
+
+	"github.com/s3presign/s3presign/signer/keyscope"
 )
 
 // Builder builds keys under one prefix. It is safe for concurrent use when
@@ -30,14 +32,10 @@ func (b *Builder) Prefix() string { return b.prefix }
 
 // Scope returns the prefix the caller's keys live under: the configured
 // prefix, followed by "caller/" when caller is not empty.
+// The rule is keyscope.Scope, whose inverse keyscope.Caller reads the
+// caller back out of an upload event's key.
 func (b *Builder) Scope(caller string) (string, error) {
-	if caller == "" {
-		return b.prefix, nil
-	}
-	if err := CheckCaller(caller); err != nil {
-		return "", err
-	}
-	return b.prefix + caller + "/", nil
+	return keyscope.Scope(b.prefix, caller)
 }
 
 // Upload builds a v1 upload key: scope + random id + "/" + name. The name must

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/s3presign/s3presign/signer/keyscope"
 )
 
 // FuzzKeys checks the key grammar's invariants for any file name, extension
@@ -42,6 +44,11 @@ func FuzzKeys(f *testing.F) {
 			}
 			if CheckName("fileName", name) != nil {
 				t.Fatalf("built %q from refused name %q", key, name)
+			}
+			if i%2 == 1 && caller != "" { // the event parser reads the caller back
+				if got, err := keyscope.Caller(key, "uploads/", true); err != nil || got != caller {
+					t.Fatalf("keyscope.Caller(%q) = %q, %v; want %q", key, got, err, caller)
+				}
 			}
 			if i%2 == 1 { // built for the caller: under the caller's scope
 				if scopeErr != nil {

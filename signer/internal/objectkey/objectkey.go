@@ -54,6 +54,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/s3presign/s3presign/signer/internal/apierr"
+	"github.com/s3presign/s3presign/signer/keyscope"
 )
 
 // Limits of the key grammar.
@@ -65,7 +66,7 @@ const (
 	// MaxPrefixBytes is the longest configured key prefix in bytes.
 	MaxPrefixBytes = 256
 	// MaxCallerBytes is the longest caller name in bytes.
-	MaxCallerBytes = 64
+	MaxCallerBytes = keyscope.MaxCallerBytes
 	// IDLen is the length of the random id in a v1 key.
 	IDLen = 26
 )
@@ -149,19 +150,10 @@ func CheckPrefix(prefix string) error {
 	return nil
 }
 
-// CheckCaller checks a caller name used as a key segment.
-func CheckCaller(caller string) error {
-	if caller == "" || len(caller) > MaxCallerBytes {
-		return invalid("caller name must be 1..%d bytes", MaxCallerBytes)
-	}
-	for i := 0; i < len(caller); i++ {
-		c := caller[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._-@+=", c) >= 0) {
-			return invalid("caller name may hold only A-Z a-z 0-9 . _ - @ + =")
-		}
-	}
-	return CheckName("caller name", caller)
-}
+// CheckCaller checks a caller name used as a key segment. The rule lives in
+// the public keyscope package so that event consumers outside the signer
+// read callers back with the same code.
+func CheckCaller(caller string) error { return keyscope.CheckCaller(caller) }
 
 // Valid checks that key follows the key grammar under prefix: at most 1024
 // bytes, starting with prefix, and the rest made of one or more "/"-separated

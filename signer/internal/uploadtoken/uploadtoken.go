@@ -120,7 +120,7 @@ func NewRandom() (*Signer, error) {
 // signer builds is), sizes non-negative.
 func (s *Signer) Sign(c Claims) string {
 	payload := appendPayload(make([]byte, 0, 1+3*binary.MaxVarintLen64+len(c.Key)), c)
-	mac := s.mac(c.UploadID, c.Caller, payload)
+	mac := s.mac(domain, c.UploadID, c.Caller, payload)
 	var b strings.Builder
 	b.Grow(enc.EncodedLen(len(payload)) + 1 + enc.EncodedLen(len(mac)))
 	b.WriteString(enc.EncodeToString(payload))
@@ -151,7 +151,7 @@ func (s *Signer) Verify(token, uploadID, caller string, now time.Time) (Claims, 
 	if err != nil || len(mac) != sha256.Size {
 		return Claims{}, errMalformed
 	}
-	if !hmac.Equal(mac, s.mac(uploadID, caller, payload)) {
+	if !hmac.Equal(mac, s.mac(domain, uploadID, caller, payload)) {
 		return Claims{}, errMismatch
 	}
 	c, ok := parsePayload(payload)
@@ -166,12 +166,14 @@ func (s *Signer) Verify(token, uploadID, caller string, now time.Time) (Claims, 
 	return c, nil
 }
 
-func (s *Signer) mac(uploadID, caller string, payload []byte) []byte {
+// mac is the HMAC of payload for one use of the secret (dom), binding
+// uploadID and caller.
+func (s *Signer) mac(dom, uploadID, caller string, payload []byte) []byte {
 	h := s.pool.Get().(hash.Hash)
 	defer s.pool.Put(h)
 	h.Reset()
 	var n [binary.MaxVarintLen64]byte
-	h.Write([]byte(domain))
+	h.Write([]byte(dom))
 	h.Write(binary.AppendUvarint(n[:0], uint64(len(uploadID))))
 	h.Write([]byte(uploadID))
 	h.Write(binary.AppendUvarint(n[:0], uint64(len(caller))))

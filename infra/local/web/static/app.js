@@ -5,6 +5,8 @@
 // Element ids are stable: the browser tests in infra/local read them.
 //   #status    data-state: idle | signing | uploading | linking | loading | done | error
 //   #error     data-kind:  signer | signer-unreachable | storage | storage-blocked | download | input
+//              data-code:  the signer's error code, when the signer refused
+//   #api-key   shown in API-key mode; its value is kept in sessionStorage
 'use strict';
 
 (function () {
@@ -17,11 +19,68 @@
   // file.size for the body, so the signature still matches.
   const FORBIDDEN = new Set(['content-length', 'host', 'connection']);
 
+  // The API key (apikey mode) lives in sessionStorage: it survives a reload
+  // but not closing the tab, and no other tab or origin sees it.
+  const KEY_STORAGE = 's3presign.apiKey';
+
   class PageError extends Error {
-    constructor(kind, message) {
+    constructor(kind, message, code) {
       super(message);
       this.kind = kind;
+      this.code = code || '';
     }
+  }
+
+  function mib(bytes) {
+    return (bytes / (1 << 20)).toFixed(0) + ' MiB';
+  }
+
+  function allowedList() {
+    return (cfg.allowedTypes || []).map((t) => t.split('=')[0]).join(', ');
+  }
+
+  // plainWords turns the signer's error code into what the user should
+  // know or do; the signer's own message follows for detail. sent is the
+  // request body the page sent.
+  function plainWords(code, message, sent, resp) {
+    switch (code) {
+      case 'unauthorized':
+        if (cfg.authMode === 'apikey') {
+          return apiKey() === ''
+            ? 'The signer needs an API key: paste the key make run AUTH=apikey printed into the API key field above.'
+            : 'The signer did not accept this API key: check it is the one make run printed for this run.';
+        }
+        return 'The signer did not accept your credentials.';
+      case 'forbidden':
+        return 'Not allowed: ' + message;
+      case 'too_large':
+        return 'The file is too large: this signer takes files up to ' + mib(cfg.maxSize || 0) + '.';
+      case 'unsupported_media_type':
+        return 'This type of file is not allowed. Allowed: ' + allowedList() + '.';
+      case 'invalid_request':
+        if (sent && sent.contentType === '') {
+          return 'The browser could not tell this file\'s type (no known extension), so it cannot be uploaded. ' +
+            'Allowed: ' + allowedList() + '.';
+        }
+        return 'The signer found a problem with the request: ' + message;
+      case 'rate_limited': {
+        const after = resp && resp.headers.get('Retry-After');
+        return 'Too many requests: wait ' + (after ? after + ' s' : 'a moment') + ' and try again.';
+      }
+      case 'conflict':
+        return 'Not possible right now: ' + message;
+      case 'unavailable':
+        return 'The signer cannot sign right now (its storage credentials are not ready); try again shortly.';
+      case 'internal':
+        return 'The signer failed (a bug on its side); its log has the cause.';
+      default:
+        return 'The signer refused: ' + message;
+    }
+  }
+
+  function apiKey() {
+    const input = $('api-key');
+    return input ? input.value.trim() : '';
   }
 
   function setState(state, text) {
@@ -39,6 +98,7 @@
   function showError(err) {
     const e = $('error');
     e.dataset.kind = err.kind || 'internal';
+    e.dataset.code = err.code || '';
     e.textContent = err.message;
     e.hidden = false;
     setState('error', 'Failed.');
@@ -49,6 +109,7 @@
     e.hidden = true;
     e.textContent = '';
     delete e.dataset.kind;
+    delete e.dataset.code;
     $('result').hidden = true;
     $('preview').removeAttribute('src');
     $('key').textContent = '';
@@ -61,9 +122,13 @@
   async function callSigner(path, body) {
     let resp;
     try {
+      const headers = { 'Content-Type': 'application/json' };
+      if (cfg.authMode === 'apikey' && apiKey() !== '') {
+        headers['Authorization'] = 'Bearer ' + apiKey();
+      }
       resp = await fetch(cfg.signerURL + path, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: headers,
         body: JSON.stringify(body),
       });
     } catch (_) {
@@ -82,7 +147,7 @@
     if (!resp.ok) {
       const code = (data && data.error && data.error.code) || 'http_' + resp.status;
       const msg = (data && data.error && data.error.message) || resp.statusText;
-      throw new PageError('signer', 'The signer refused: ' + msg + ' (' + code + ', HTTP ' + resp.status + ')');
+      throw new PageError('signer', plainWords(code, msg, body, resp) + ' (' + code + ', HTTP ' + resp.status + ')', code);
     }
     return data;
   }
@@ -221,6 +286,15 @@
     if (cfg.maxSize) {
       $('limits').textContent = 'Allowed: ' + (cfg.allowedTypes || []).join(', ') +
         ' · up to ' + (cfg.maxSize / (1 << 20)).toFixed(0) + ' MiB';
+    }
+    if (cfg.accept) {
+      $('file').setAttribute('accept', cfg.accept);
+    }
+    if (cfg.authMode === 'apikey') {
+      const input = $('api-key');
+      $('key-card').hidden = false;
+      input.value = sessionStorage.getItem(KEY_STORAGE) || '';
+      input.addEventListener('input', () => sessionStorage.setItem(KEY_STORAGE, input.value.trim()));
     }
     $('upload').addEventListener('click', upload);
   }
