@@ -18,9 +18,9 @@ const startKeysTimeout = 5 * time.Second
 // configuration. clock drives token expiry checks and the rate limiter.
 func newAuth(cfg config.Config, clock func() time.Time, log *slog.Logger) (auth.Authenticator, *auth.Limiter, error) {
 	a, err := auth.New(auth.Settings{
-		Mode:        cfg.AuthMode,
-		Environment: cfg.Environment,
-		APIKeys:     cfg.APIKeys,
+		Mode:       cfg.AuthMode,
+		Production: cfg.Production,
+		APIKeys:    cfg.APIKeys,
 		OIDC: auth.OIDCConfig{
 			Issuer:       cfg.OIDCIssuer,
 			JWKSURL:      cfg.OIDCJWKSURL,
