@@ -104,8 +104,11 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 	s := &Service{Construct: this}
 
 	vpc := newVPC(this, env, props)
+	privateSubnets := &awsec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnetGroup)}
+	// Without NAT the private subnets are isolated: tasks run in the public
+	// ones to reach ECR, Secrets Manager and CloudWatch Logs.
 	publicTasks := env.NatGateways == 0
-	taskSubnets := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	taskSubnets := privateSubnets
 	if publicTasks {
 		taskSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC}
 	}
@@ -236,9 +239,9 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		Vpc:            vpc,
 		InternetFacing: jsii.Bool(false),
 		SecurityGroup:  albSG,
-		// Private subnets when there are any; otherwise the public ones,
-		// where an internal load balancer still gets private addresses only.
-		VpcSubnets:              taskSubnets,
+		// Private subnets in every environment: CloudFront VPC origins
+		// require them, and they have no route from the internet.
+		VpcSubnets:              privateSubnets,
 		DropInvalidHeaderFields: jsii.Bool(true),
 		DeletionProtection:      jsii.Bool(env.IsProd()),
 	})
