@@ -245,16 +245,7 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		DropInvalidHeaderFields: jsii.Bool(true),
 		DeletionProtection:      jsii.Bool(env.IsProd()),
 	})
-	if !*awscdk.Token_IsUnresolved(awscdk.Stack_Of(this).Region()) {
-		// ELB log delivery needs the region's ELB account: only known when
-		// the environment names its region.
-		s.LoadBalancer.LogAccessLogs(props.LogBucket, props.ALBLogPrefix)
-	} else {
-		cdknag.NagSuppressions_AddResourceSuppressions(s.LoadBalancer, &[]*cdknag.NagPackSuppression{{
-			Id:     jsii.String("AwsSolutions-ELB2"),
-			Reason: jsii.String("This environment is region-agnostic (no account/region in cdk.json) and ELB log delivery needs the region's ELB account; setting account and region turns ALB access logs on (to the access-log bucket)."),
-		}}, jsii.Bool(false))
-	}
+	logAccess(s.LoadBalancer, props.LogBucket, props.ALBLogPrefix)
 
 	listener := s.LoadBalancer.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
 		Port:     jsii.Number(ListenerPort),
@@ -290,6 +281,20 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		ScaleOutCooldown:         awscdk.Duration_Seconds(jsii.Number(60)),
 	})
 	return s
+}
+
+// logAccess turns the load balancer's access logs on, into prefix of bucket.
+// Unlike the CDK's LogAccessLogs it adds no bucket policy: the log bucket's
+// own policy (infra/storage) grants the ELB log-delivery service, with a
+// source-account condition, in every region. The load balancer waits for
+// that policy, since ELB writes a test object when logging is turned on.
+func logAccess(lb awselasticloadbalancingv2.ApplicationLoadBalancer, bucket awss3.IBucket, prefix *string) {
+	lb.SetAttribute(jsii.String("access_logs.s3.enabled"), jsii.String("true"))
+	lb.SetAttribute(jsii.String("access_logs.s3.bucket"), bucket.BucketName())
+	lb.SetAttribute(jsii.String("access_logs.s3.prefix"), prefix)
+	if policy := bucket.Policy(); policy != nil {
+		lb.Node().AddDependency(policy)
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
