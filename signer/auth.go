@@ -25,9 +25,9 @@ func newAuth(cfg config.Config, clock func() time.Time, log *slog.Logger) (auth.
 		}
 	}
 	a, err := auth.New(auth.Settings{
-		Mode:        cfg.AuthMode,
-		Environment: cfg.Environment,
-		APIKeys:     lines,
+		Mode:       cfg.AuthMode,
+		Production: cfg.Production,
+		APIKeys:    lines,
 		OIDC: auth.OIDCConfig{
 			Issuer:       cfg.OIDCIssuer,
 			JWKSURL:      cfg.OIDCJWKSURL,

@@ -105,8 +105,11 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 	s := &Service{Construct: this}
 
 	vpc := newVPC(this, env, props)
+	privateSubnets := &awsec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnetGroup)}
+	// Without NAT the private subnets are isolated: tasks run in the public
+	// ones to reach ECR, Secrets Manager and CloudWatch Logs.
 	publicTasks := env.NatGateways == 0
-	taskSubnets := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	taskSubnets := privateSubnets
 	if publicTasks {
 		taskSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC}
 	}
@@ -241,22 +244,13 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		Vpc:            vpc,
 		InternetFacing: jsii.Bool(false),
 		SecurityGroup:  albSG,
-		// Private subnets when there are any; otherwise the public ones,
-		// where an internal load balancer still gets private addresses only.
-		VpcSubnets:              taskSubnets,
+		// Private subnets in every environment: CloudFront VPC origins
+		// require them, and they have no route from the internet.
+		VpcSubnets:              privateSubnets,
 		DropInvalidHeaderFields: jsii.Bool(true),
 		DeletionProtection:      jsii.Bool(env.IsProd()),
 	})
-	if !*awscdk.Token_IsUnresolved(awscdk.Stack_Of(this).Region()) {
-		// ELB log delivery needs the region's ELB account: only known when
-		// the environment names its region.
-		s.LoadBalancer.LogAccessLogs(props.LogBucket, props.ALBLogPrefix)
-	} else {
-		cdknag.NagSuppressions_AddResourceSuppressions(s.LoadBalancer, &[]*cdknag.NagPackSuppression{{
-			Id:     jsii.String("AwsSolutions-ELB2"),
-			Reason: jsii.String("This environment is region-agnostic (no account/region in cdk.json) and ELB log delivery needs the region's ELB account; setting account and region turns ALB access logs on (to the access-log bucket)."),
-		}}, jsii.Bool(false))
-	}
+	logAccess(s.LoadBalancer, props.LogBucket, props.ALBLogPrefix)
 
 	listener := s.LoadBalancer.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
 		Port:     jsii.Number(ListenerPort),
@@ -308,6 +302,20 @@ func noCapabilities(scope constructs.Construct) awsecs.LinuxParameters {
 	lp := awsecs.NewLinuxParameters(scope, jsii.String("LinuxParameters"), &awsecs.LinuxParametersProps{})
 	lp.DropCapabilities(awsecs.Capability_ALL)
 	return lp
+}
+
+// logAccess turns the load balancer's access logs on, into prefix of bucket.
+// Unlike the CDK's LogAccessLogs it adds no bucket policy: the log bucket's
+// own policy (infra/storage) grants the ELB log-delivery service, with a
+// source-account condition, in every region. The load balancer waits for
+// that policy, since ELB writes a test object when logging is turned on.
+func logAccess(lb awselasticloadbalancingv2.ApplicationLoadBalancer, bucket awss3.IBucket, prefix *string) {
+	lb.SetAttribute(jsii.String("access_logs.s3.enabled"), jsii.String("true"))
+	lb.SetAttribute(jsii.String("access_logs.s3.bucket"), bucket.BucketName())
+	lb.SetAttribute(jsii.String("access_logs.s3.prefix"), prefix)
+	if policy := bucket.Policy(); policy != nil {
+		lb.Node().AddDependency(policy)
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

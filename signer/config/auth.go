@@ -79,11 +79,11 @@ func (l *loader) readAuth() (authVars, string) {
 }
 
 // checkAuth validates the authentication settings into c. It needs
-// c.Environment and c.KeyPrefix. Messages never echo API-key lines.
+// c.Production, c.Environment and c.KeyPrefix. Messages never echo API-key lines.
 func (l *loader) checkAuth(c *Config, v authVars) {
 	switch {
 	case v.mode == "":
-		l.fail(EnvAuthMode, "is required: apikey, oidc, or none (none only outside prod); "+
+		l.fail(EnvAuthMode, "is required: apikey, oidc, or none (none only outside production); "+
 			"there is no default, so that no deployment runs unauthenticated by accident")
 	default:
 		m, err := authconfig.ParseMode(v.mode)
@@ -92,8 +92,8 @@ func (l *loader) checkAuth(c *Config, v authVars) {
 			break
 		}
 		c.AuthMode = m
-		if err := authconfig.CheckMode(m, c.Environment); err != nil {
-			l.fail(EnvAuthMode, "%v (%s=%q)", err, EnvEnvironment, c.Environment)
+		if err := authconfig.CheckMode(m, c.Production); err != nil {
+			l.fail(EnvAuthMode, "%v (%s=true, %s=%q)", err, EnvProduction, EnvEnvironment, c.Environment)
 		}
 	}
 

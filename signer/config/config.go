@@ -67,6 +67,8 @@ const (
 type Config struct {
 	// Environment names the deployment environment (dev, staging, prod).
 	Environment string
+	// Production marks a production deployment: auth mode none is refused.
+	Production bool
 	// Bucket is the bucket URLs point at.
 	Bucket string
 	// Region is the bucket's region.
@@ -99,7 +101,7 @@ type Config struct {
 	CompatUnsized Unsized
 
 	// AuthMode is how callers authenticate: none, apikey or oidc. Required;
-	// none is refused in prod.
+	// none is refused in production (Production).
 	AuthMode authconfig.Mode
 	// APIKeys holds the validated API-key hash lines (mode apikey), unless
 	// APIKeysFile is set.
@@ -172,6 +174,7 @@ func Load(getenv func(string) string) (Config, error) {
 	var c Config
 
 	c.Environment = l.str(EnvEnvironment, DefaultEnvironment)
+	c.Production = l.boolean(EnvProduction, false)
 	c.Bucket = l.str(EnvBucket, "")
 	region := l.str(EnvRegion, "")
 	awsRegion := l.str(EnvAWSRegion, "")

@@ -8,8 +8,13 @@ package config
 // lists them all.
 const (
 	// EnvEnvironment names the deployment environment (dev, staging, prod).
-	// Auth mode "none" is refused when it is "prod".
+	// It is only a name (logs, metrics): EnvProduction turns the guards on.
 	EnvEnvironment = "S3PRESIGN_ENVIRONMENT"
+	// EnvProduction marks a production deployment (true/false, default
+	// false): auth mode "none" is refused. An explicit setting, never guessed
+	// from the environment's name, so that "eu-prod" is guarded too; the CDK
+	// app sets it from the environment's "production" flag in cdk.json.
+	EnvProduction = "S3PRESIGN_PRODUCTION"
 	// EnvBucket is the bucket that URLs point at. Required.
 	EnvBucket = "S3PRESIGN_BUCKET"
 	// EnvRegion is the bucket's region. Falls back to AWS_REGION.
