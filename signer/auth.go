@@ -15,15 +15,10 @@ import (
 const startKeysTimeout = 5 * time.Second
 
 // newAuth builds the authenticator and the rate limiter from the
-// configuration. clock drives token expiry checks and the rate limiter.
-func newAuth(cfg config.Config, clock func() time.Time, log *slog.Logger) (auth.Authenticator, *auth.Limiter, error) {
-	lines := cfg.APIKeys
-	if cfg.APIKeysFile != "" {
-		var err error
-		if lines, err = readKeyFile(cfg.APIKeysFile); err != nil {
-			return nil, nil, err
-		}
-	}
+// configuration. In mode apikey, lines are the hash lines in force at start
+// (EnvAPIKeys, or read from src). clock drives token expiry checks and the
+// rate limiter.
+func newAuth(cfg config.Config, lines string, src keySource, clock func() time.Time, log *slog.Logger) (auth.Authenticator, *auth.Limiter, error) {
 	a, err := auth.New(auth.Settings{
 		Mode:        cfg.AuthMode,
 		Environment: cfg.Environment,
@@ -39,8 +34,8 @@ func newAuth(cfg config.Config, clock func() time.Time, log *slog.Logger) (auth.
 		},
 	})
 	if err != nil {
-		if cfg.APIKeysFile != "" {
-			return nil, nil, fmt.Errorf("%s: %s: %w", config.EnvAPIKeysFile, cfg.APIKeysFile, err)
+		if src != nil {
+			return nil, nil, fmt.Errorf("%s: %w", src.name(), err)
 		}
 		return nil, nil, fmt.Errorf("%s: %w", config.EnvAuthMode, err)
 	}
@@ -53,6 +48,16 @@ func newAuth(cfg config.Config, clock func() time.Time, log *slog.Logger) (auth.
 		return nil, nil, fmt.Errorf("rate limiter: %w", err)
 	}
 	return a, lim, nil
+}
+
+// startKeyLines returns the API-key hash lines in force at start: inline
+// (EnvAPIKeys), or read once from src. A source that cannot be read stops
+// the start: with no keys the signer could only refuse every caller.
+func startKeyLines(ctx context.Context, cfg config.Config, src keySource) (string, error) {
+	if src == nil {
+		return cfg.APIKeys, nil
+	}
+	return src.read(ctx)
 }
 
 // prefetchKeys fetches the OIDC issuer's keys at start, so the first request

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/s3presign/s3presign/signer/config"
 	"github.com/s3presign/s3presign/signer/internal/api"
@@ -74,6 +75,9 @@ type runDeps struct {
 	// server, when set, adjusts the HTTP server before it serves (tests
 	// shorten its timeouts).
 	server func(*http.Server)
+	// secrets, when set, adjusts the client that reads the API-key secret
+	// (tests point it at a stand-in Secrets Manager).
+	secrets func(*secretsmanager.Options)
 }
 
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, deps runDeps) error {
@@ -138,7 +142,17 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		}
 	}
 	src := creds.New(provider)
-	authn, limiter, err := newAuth(cfg, clock, log)
+	keySrc, err := newKeySource(cfg, func() (*secretsmanager.Client, error) {
+		return keySecretClient(getenv, cfg, src, clock, deps)
+	})
+	if err != nil {
+		return err
+	}
+	lines, err := startKeyLines(ctx, cfg, keySrc)
+	if err != nil {
+		return err
+	}
+	authn, limiter, err := newAuth(cfg, lines, keySrc, clock, log)
 	if err != nil {
 		return err
 	}
@@ -149,7 +163,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	checkCredentials(ctx, src, clock, log)
 	prefetchKeys(ctx, authn, log)
-	stopReload := startKeyReload(ctx, cfg, authn, log, reg)
+	stopReload := startKeyReload(ctx, cfg, keySrc, lines, authn, log, reg)
 	defer stopReload()
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
@@ -282,6 +296,23 @@ func credentialsFrom(ctx context.Context, getenv func(string) string, region str
 		return nil, errors.New("no AWS credentials provider found")
 	}
 	return awsCfg.Credentials, nil
+}
+
+// keySecretClient builds the client that reads the API-key secret, with the
+// credentials keySecretCredentials chooses (src's, by default).
+func keySecretClient(getenv func(string) string, cfg config.Config, src *creds.Source, clock func() time.Time, deps runDeps) (*secretsmanager.Client, error) {
+	signing := aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+		return src.Retrieve(ctx, clock())
+	})
+	p, err := keySecretCredentials(getenv, signing)
+	if err != nil {
+		return nil, err
+	}
+	var opts []func(*secretsmanager.Options)
+	if deps.secrets != nil {
+		opts = append(opts, deps.secrets)
+	}
+	return newSecretsClient(cfg, p, opts...), nil
 }
 
 // checkCredentials resolves the credentials once at start, so a broken setup
