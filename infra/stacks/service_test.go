@@ -92,7 +92,7 @@ func TestSecretsAreInjectedNeverPlain(t *testing.T) {
 		want []string
 	}{
 		{synthEnv(t, "dev"), []string{sconfig.EnvTokenKey}},
-		{synthEnv(t, "prod"), []string{sconfig.EnvAPIKeys, sconfig.EnvTokenKey}},
+		{synthEnv(t, "prod"), []string{sconfig.EnvTokenKey}}, // API keys: by ARN, read by the signer
 		{variant(t), []string{service.EnvAWSAccessKeyID, service.EnvAWSSecretAccessKey, sconfig.EnvTokenKey}},
 	}
 	for _, tt := range tests {
