@@ -81,7 +81,9 @@ const apikeyUsage = `usage: signer apikey new NAME
   Prints a new API key for the caller NAME, then its hash line. The key is
   shown once and stored nowhere: give it to the caller now. Add the hash line
   (NAME:sha256hex, optionally followed by :rate[:burst]) to the API-key
-  secret (S3PRESIGN_API_KEYS, one line per key). NAME becomes the caller's key
+  secret (S3PRESIGN_API_KEYS_SECRET_ARN, or the file or variable), one line
+  per key; a secret or file is reloaded every
+  S3PRESIGN_API_KEYS_RELOAD_INTERVAL. NAME becomes the caller's key
   prefix segment: ` + "[A-Za-z0-9][A-Za-z0-9._@-]{0,63}" + `, without "..".
 `
 

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/s3presign/s3presign/signer/config"
+	"github.com/s3presign/s3presign/signer/internal/creds"
 )
 
 // secretReadTimeout bounds one read of the API-key secret, the SDK's
@@ -55,6 +56,23 @@ func newSecretsClient(cfg config.Config, creds aws.CredentialsProvider, optFns .
 		Region:      cfg.APIKeysSecretRegion,
 		Credentials: creds,
 	}, optFns...)
+}
+
+// keySecretClient builds the client that reads the API-key secret, with the
+// credentials keySecretCredentials chooses (src's, by default).
+func keySecretClient(getenv func(string) string, cfg config.Config, src *creds.Source, clock func() time.Time, deps runDeps) (*secretsmanager.Client, error) {
+	signing := aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+		return src.Retrieve(ctx, clock())
+	})
+	p, err := keySecretCredentials(getenv, signing)
+	if err != nil {
+		return nil, err
+	}
+	var opts []func(*secretsmanager.Options)
+	if deps.secrets != nil {
+		opts = append(opts, deps.secrets)
+	}
+	return newSecretsClient(cfg, p, opts...), nil
 }
 
 // keySecretCredentials chooses the credentials that read the API-key

@@ -344,3 +344,37 @@ func TestSecretsClientUsesTheRegionalHTTPSEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// In signing mode "user" the signer signs URLs with an IAM user's keys
+// (AWS_ACCESS_KEY_ID), which may not read the secret; it reads the secret
+// with the task role's container credentials instead. Control: without a
+// container credentials endpoint the user's keys sign the read, and this
+// stand-in, which accepts only the task role, refuses the start.
+func TestAPIKeysSecretReadWithTheTaskRoleInSigningModeUser(t *testing.T) {
+	ep := newCredsEndpoint(t)
+	key, line := newAPIKey(t, "alice")
+	taskRole := aws.Credentials{AccessKeyID: faultAccessKey, SecretAccessKey: "fault-secret-key", SessionToken: faultSessionToken}
+	srv := newSecretsServer(t, taskRole, line)
+
+	env := baseEnv() // AWS_ACCESS_KEY_ID: the signing user's keys
+	env["S3PRESIGN_AUTH_MODE"] = "apikey"
+	env["S3PRESIGN_API_KEYS_SECRET_ARN"] = testSecretARN
+	err := runWith(t.Context(), []string{"signer"}, getenvOf(env), &strings.Builder{}, &strings.Builder{}, runDeps{secrets: pointAt(srv)})
+	if err == nil || !strings.Contains(err.Error(), "InvalidSignatureException") {
+		t.Fatalf("control: the secret read with the signing user's keys: %v", err)
+	}
+
+	env[envContainerFullURI] = ep.srv.URL + "/v2/credentials/test"
+	env[envContainerToken] = faultToken
+	p := startSigner(t, env, runDeps{secrets: pointAt(srv)})
+	resp, body := send(t, "POST", p.URL+"/v1/uploads", pngUpload, withBearer(key)...)
+	if resp.StatusCode != 201 {
+		t.Fatalf("alice's key from the secret read with the task role: %d %s", resp.StatusCode, body)
+	}
+	if !strings.Contains(string(body), "X-Amz-Credential=AKIDSIGNERTEST") {
+		t.Errorf("the URL is not signed with the signing user's key: %s", body)
+	}
+	if r := srv.refused(); len(r) != 1 {
+		t.Errorf("refused %q, want only the control's read", r)
+	}
+}

@@ -298,23 +298,6 @@ func credentialsFrom(ctx context.Context, getenv func(string) string, region str
 	return awsCfg.Credentials, nil
 }
 
-// keySecretClient builds the client that reads the API-key secret, with the
-// credentials keySecretCredentials chooses (src's, by default).
-func keySecretClient(getenv func(string) string, cfg config.Config, src *creds.Source, clock func() time.Time, deps runDeps) (*secretsmanager.Client, error) {
-	signing := aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
-		return src.Retrieve(ctx, clock())
-	})
-	p, err := keySecretCredentials(getenv, signing)
-	if err != nil {
-		return nil, err
-	}
-	var opts []func(*secretsmanager.Options)
-	if deps.secrets != nil {
-		opts = append(opts, deps.secrets)
-	}
-	return newSecretsClient(cfg, p, opts...), nil
-}
-
 // checkCredentials resolves the credentials once at start, so a broken setup
 // shows in the log at once. It does not stop the start: /readyz reports it,
 // and the provider may recover.
