@@ -189,7 +189,7 @@ func TestTaskRoleReadsTheAPIKeySecretOnly(t *testing.T) {
 			}
 			continue
 		}
-		want := regexp.MustCompile(`^\{"Action":"secretsmanager:GetSecretValue","Effect":"Allow","Resource":\{"Fn::GetStackOutput":\{"OutputName":"PublishOutputRef` + apiKeysLogicalID + `[0-9A-F]{8}",[^{}]*\{"Ref":"AWS::Region"\},"StackName":"s3presign-` + name + `-storage"\}\},"Sid":"SignerReadsAPIKeySecret"\}$`)
+		want := regexp.MustCompile(`^\{"Action":"secretsmanager:GetSecretValue","Effect":"Allow","Resource":\{"Fn::GetStackOutput":\{"OutputName":"PublishOutputRef` + apiKeysLogicalID + `[0-9A-F]{8}","Region":("[a-z0-9-]+"|\{"Ref":"AWS::Region"\}),"StackName":"s3presign-` + name + `-storage"\}\},"Sid":"SignerReadsAPIKeySecret"\}$`)
 		if len(got) != 1 || !want.MatchString(got[0]) {
 			t.Errorf("%s: task role's Secrets Manager statements %v, want exactly GetSecretValue on the API-key secret", name, got)
 		}

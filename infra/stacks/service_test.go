@@ -118,8 +118,15 @@ func TestSecretsAreInjectedNeverPlain(t *testing.T) {
 			t.Errorf("%s from %s, want the signing user's secret, JSON field %s", name, got[name], field)
 		}
 	}
-	if !strings.Contains(containerSecrets(t, synthEnv(t, "prod"))[sconfig.EnvAPIKeys], apiKeysLogicalID) {
-		t.Error("prod: API keys not from the API-keys secret")
+	prod := containerEnv(t, synthEnv(t, "prod"))
+	if !strings.Contains(prod[sconfig.EnvAPIKeysSecretARN], `"OutputName":"PublishOutputRef`+apiKeysLogicalID) {
+		t.Errorf("prod: %s = %s, want the API-key secret's ARN", sconfig.EnvAPIKeysSecretARN, prod[sconfig.EnvAPIKeysSecretARN])
+	}
+	if v, ok := prod[sconfig.EnvAPIKeys]; ok {
+		t.Errorf("prod: the API-key lines are a plain variable: %s", v)
+	}
+	if _, ok := containerEnv(t, synthEnv(t, "dev"))[sconfig.EnvAPIKeysSecretARN]; ok {
+		t.Error("dev (auth none): the signer gets an API-key secret ARN")
 	}
 }
 
