@@ -30,8 +30,9 @@ func TestVarsLoadIntoTheEnvironmentsSettings(t *testing.T) {
 	withOrigins.DefaultExpiry = 90 * time.Second
 	withOrigins.MaxExpiry = 61 * time.Minute
 
-	// A stand-in for the API-key secret ECS injects next to Vars in mode apikey.
-	apiKeys := "ci:" + strings.Repeat("ab", 32)
+	// A stand-in for the API-key secret's ARN infra/service sets next to
+	// Vars in mode apikey (the signer reads the secret itself).
+	apiKeysSecret := "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s3presign-prod-ApiKeys-AbCdEf"
 	known := sconfig.Vars()
 	for _, env := range []config.Environment{config.Defaults("prod"), oidc, noOrigins, withOrigins} {
 		t.Run(env.Name+"/"+env.AuthMode, func(t *testing.T) {
@@ -45,8 +46,8 @@ func TestVarsLoadIntoTheEnvironmentsSettings(t *testing.T) {
 				if v, ok := vars[k]; ok {
 					return v
 				}
-				if k == sconfig.EnvAPIKeys && env.AuthMode == config.AuthAPIKey {
-					return apiKeys
+				if k == sconfig.EnvAPIKeysSecretARN && env.AuthMode == config.AuthAPIKey {
+					return apiKeysSecret
 				}
 				return ""
 			})

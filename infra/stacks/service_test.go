@@ -100,8 +100,8 @@ func TestSecretsAreInjectedNeverPlain(t *testing.T) {
 		s    *synthesized
 		want []string
 	}{
-		{synthEnv(t, "dev"), []string{sconfig.EnvAPIKeys, sconfig.EnvTokenKey}},
-		{synthEnv(t, "prod"), []string{sconfig.EnvAPIKeys, sconfig.EnvTokenKey}},
+		{synthEnv(t, "dev"), []string{sconfig.EnvTokenKey}},
+		{synthEnv(t, "prod"), []string{sconfig.EnvTokenKey}}, // API keys: by ARN, read by the signer
 		{variant(t), []string{service.EnvAWSAccessKeyID, service.EnvAWSSecretAccessKey, sconfig.EnvTokenKey}},
 	}
 	for _, tt := range tests {
@@ -127,8 +127,15 @@ func TestSecretsAreInjectedNeverPlain(t *testing.T) {
 			t.Errorf("%s from %s, want the signing user's secret, JSON field %s", name, got[name], field)
 		}
 	}
-	if !strings.Contains(containerSecrets(t, synthEnv(t, "prod"))[sconfig.EnvAPIKeys], apiKeysLogicalID) {
-		t.Error("prod: API keys not from the API-keys secret")
+	prod := containerEnv(t, synthEnv(t, "prod"))
+	if !strings.Contains(prod[sconfig.EnvAPIKeysSecretARN], `"OutputName":"PublishOutputRef`+apiKeysLogicalID) {
+		t.Errorf("prod: %s = %s, want the API-key secret's ARN", sconfig.EnvAPIKeysSecretARN, prod[sconfig.EnvAPIKeysSecretARN])
+	}
+	if v, ok := prod[sconfig.EnvAPIKeys]; ok {
+		t.Errorf("prod: the API-key lines are a plain variable: %s", v)
+	}
+	if _, ok := containerEnv(t, synthEnv(t, "dev"))[sconfig.EnvAPIKeysSecretARN]; ok {
+		t.Error("dev (auth none): the signer gets an API-key secret ARN")
 	}
 }
 

@@ -109,6 +109,10 @@ type Config struct {
 	// APIKeysFile names the file that holds the hash lines (mode apikey);
 	// it is read at start and reloaded.
 	APIKeysFile string
+	// APIKeysSecretARN is the Secrets Manager secret that holds the hash
+	// lines (mode apikey), read at start and reloaded; APIKeysSecretRegion
+	// is the region in its ARN.
+	APIKeysSecretARN, APIKeysSecretRegion string
 	// APIKeysReloadInterval is how often the hash lines are reloaded (mode
 	// apikey); SIGHUP reloads them at once.
 	APIKeysReloadInterval time.Duration

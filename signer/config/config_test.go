@@ -189,7 +189,7 @@ func TestVarsListsEveryNameRead(t *testing.T) {
 		EnvEnvironment, EnvProduction, EnvBucket, EnvRegion, EnvAWSRegion, EnvEndpoint, EnvPathStyle, EnvKeyPrefix,
 		EnvAllowedTypes, EnvAllowActiveTypes, EnvMaxSize, EnvDefaultExpiry, EnvMaxExpiry, EnvListenAddr, EnvLogLevel,
 		EnvShutdownTimeout, EnvCORSOrigins, EnvCompatRoutes, EnvCompatOverwrite, EnvCompatUnsized,
-		EnvAuthMode, EnvAPIKeys, EnvAPIKeysFile, EnvAPIKeysReloadInterval, EnvOIDCIssuer, EnvOIDCJWKSURL, EnvOIDCAudience, EnvOIDCSubjectClaim,
+		EnvAuthMode, EnvAPIKeys, EnvAPIKeysFile, EnvAPIKeysSecretARN, EnvAPIKeysReloadInterval, EnvOIDCIssuer, EnvOIDCJWKSURL, EnvOIDCAudience, EnvOIDCSubjectClaim,
 		EnvOIDCAllowMutableSubject, EnvOIDCAlgorithms, EnvRateLimit, EnvRateBurst, EnvTrustedProxyHops, EnvSharedPrefixes, EnvTokenKey,
 		EnvMultipartThreshold, EnvPartSize, EnvMaxMultipartSize,
 		EnvMetricsNamespace, EnvMetricsInterval, EnvMetricsAddr, EnvMetricsCallerDimension, EnvScanCheck,

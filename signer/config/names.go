@@ -72,6 +72,12 @@ const (
 	// EnvAPIKeysReloadInterval and on SIGHUP, so a removed key stops working
 	// without a restart.
 	EnvAPIKeysFile = "S3PRESIGN_API_KEYS_FILE"
+	// EnvAPIKeysSecretARN, instead of EnvAPIKeys or EnvAPIKeysFile, is the
+	// ARN of a Secrets Manager secret whose string holds the hash lines: the
+	// signer reads it with its own (task role) credentials every
+	// EnvAPIKeysReloadInterval and on SIGHUP, so a key removed from the
+	// secret in AWS stops working without a restart.
+	EnvAPIKeysSecretARN = "S3PRESIGN_API_KEYS_SECRET_ARN"
 	// EnvAPIKeysReloadInterval is how often the API-key lines are reloaded
 	// (Go duration, default 60s): the longest a removed key keeps working.
 	EnvAPIKeysReloadInterval = "S3PRESIGN_API_KEYS_RELOAD_INTERVAL"
