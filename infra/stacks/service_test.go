@@ -65,6 +65,7 @@ func TestContainerEnvironmentComesFromTheSettings(t *testing.T) {
 		sconfig.EnvCompatOverwrite:  `"allow"`,
 		sconfig.EnvCompatUnsized:    `"allow"`,
 		sconfig.EnvAuthMode:         `"apikey"`,
+		sconfig.EnvAPIKeysSecretARN: `{"Fn::GetStackOutput":{"OutputName":"PublishOutputRef` + apiKeysLogicalID + `28569828","Region":"eu-west-1","StackName":"s3presign-dev-storage"}}`,
 		sconfig.EnvTrustedProxyHops: `"2"`,
 		sconfig.EnvMetricsNamespace: `"S3Presign"`,
 	}
@@ -134,8 +135,8 @@ func TestSecretsAreInjectedNeverPlain(t *testing.T) {
 	if v, ok := prod[sconfig.EnvAPIKeys]; ok {
 		t.Errorf("prod: the API-key lines are a plain variable: %s", v)
 	}
-	if _, ok := containerEnv(t, synthEnv(t, "dev"))[sconfig.EnvAPIKeysSecretARN]; ok {
-		t.Error("dev (auth none): the signer gets an API-key secret ARN")
+	if _, ok := containerEnv(t, variant(t))[sconfig.EnvAPIKeysSecretARN]; ok {
+		t.Error("oidc variant: the signer gets an API-key secret ARN")
 	}
 }
 
