@@ -18,34 +18,15 @@ const (
 	OpCompatDownload = "compat_download"
 )
 
-// notAuthenticated is what Deps.Caller returns, when Deps.Auth is set, for a
-// request that did not pass the authentication middleware. It is not a valid
-// caller name, so building a key for it fails: a route wired without the
-// middleware issues nothing rather than acting as the anonymous caller.
-const notAuthenticated = "\x00not-authenticated"
-
-// wireAuth derives Authenticate and Caller from Auth and Limiter. Each
-// URL-issuing request is authenticated first (refusals charged to the client
-// IP's bucket), then charged to its caller's bucket.
-func (d *Deps) wireAuth() {
-	if d.Auth == nil {
-		return
-	}
-	a, lim := d.Auth, d.Limiter
+// authenticate wraps a URL-issuing route: each request is authenticated
+// first (refusals charged to the client IP's bucket when a limiter is set),
+// then charged to its caller's bucket.
+func (d *Deps) authenticate(h http.Handler) http.Handler {
 	onError := func(w http.ResponseWriter, r *http.Request, err error) { writeError(w, r, d.Logger, err) }
-	d.Authenticate = func(h http.Handler) http.Handler {
-		if lim != nil {
-			h = auth.RateLimit(lim, onError)(h)
-		}
-		return auth.Middleware(a, lim, onError)(noteCaller(h))
+	if d.Limiter != nil {
+		h = auth.RateLimit(d.Limiter, onError)(h)
 	}
-	d.Caller = func(r *http.Request) string {
-		c, ok := auth.FromContext(r.Context())
-		if !ok {
-			return notAuthenticated
-		}
-		return c.Name
-	}
+	return auth.Middleware(d.Auth, d.Limiter, onError)(noteCaller(h))
 }
 
 // readable checks that the caller may get a download URL for key: it must

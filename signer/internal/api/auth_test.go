@@ -133,7 +133,6 @@ func TestUnauthenticatedRouteIssuesNothing(t *testing.T) {
 	keys, a := testKeys(t, "alice")
 	var d Deps
 	s := newTestServer(t, func(x *Deps) { x.Auth = a; d = *x })
-	d.wireAuth() // as New does
 	h := observe(d.RequestLog, "test-bucket", 0)(handleUpload(&d))
 	r := httptest.NewRequest("POST", "/v1/uploads", strings.NewReader(uploadBody))
 	r.Header.Set("Content-Type", "application/json")

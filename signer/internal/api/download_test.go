@@ -42,7 +42,7 @@ func TestDownload(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestServer(t, func(d *Deps) {
 				if tt.caller != "" {
-					d.Caller = func(*http.Request) string { return tt.caller }
+					d.Auth = callerAuth(tt.caller)
 				}
 			})
 			w := s.postJSON("/v1/downloads", tt.body)

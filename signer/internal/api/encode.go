@@ -48,6 +48,10 @@ type field struct {
 	dst  any // *string, **int64 or *json.RawMessage
 }
 
+// maxFields is the most fields decodeObject takes: it notes the fields
+// seen in the bits of one uint64.
+const maxFields = 64
+
 // decodeObject reads the request body as one JSON object whose members are
 // among fields, decoding each into its destination. It is strict: the
 // request must say Content-Type application/json, the body must be a single
@@ -59,6 +63,10 @@ type field struct {
 // string without escapes is taken as it is (invalid UTF-8 then reaches the
 // validators, which refuse it), anything else goes through json.Unmarshal.
 func decodeObject(r *http.Request, fields []field) error {
+	if len(fields) > maxFields {
+		// A handler's own field list: our fault, not the client's.
+		return fmt.Errorf("decodeObject: %d fields, at most %d", len(fields), maxFields)
+	}
 	if err := checkJSONContentType(r.Header.Get("Content-Type")); err != nil {
 		return err
 	}

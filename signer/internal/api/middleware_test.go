@@ -179,12 +179,10 @@ func TestCORS(t *testing.T) {
 }
 
 func TestAuthenticateWrapsOnlyURLRoutes(t *testing.T) {
-	deny := func(http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			writeErrorCode(w, r, CodeUnauthorized, "authentication required")
-		})
+	var deny stubAuth = func(*http.Request) (auth.Caller, error) {
+		return auth.Caller{}, &auth.Error{Kind: auth.KindUnauthorized, Message: "authentication required"}
 	}
-	s := newTestServer(t, func(d *Deps) { d.Authenticate = deny })
+	s := newTestServer(t, func(d *Deps) { d.Auth = deny })
 	for _, req := range []struct{ method, target, body string }{
 		{"POST", "/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`},
 		{"POST", "/v1/downloads", `{"key":"uploads/a.png"}`},
@@ -226,5 +224,85 @@ func TestNewRequiresDeps(t *testing.T) {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}
+	}
+}
+
+// Each route declares its body cap in routes.go: the three multipart
+// completions take a body larger than MaxBodyBytes (the control), every
+// other route refuses it, and so does a path no route serves. Over
+// MaxCompleteBodyBytes, completions refuse too.
+func TestBodyCapsPerRoute(t *testing.T) {
+	s, keys, _ := uppyEndpointServer(t, &store{})
+	ep := mint(t, s, keys["alice"], `{}`)
+	auth := bearer(keys["alice"])
+	between := strings.Repeat(" ", MaxBodyBytes+1)
+	over := strings.Repeat(" ", MaxCompleteBodyBytes+1)
+	tests := []struct {
+		method, target string
+		completion     bool
+	}{
+		{"POST", "/v1/multipart/upload-1/complete", true},
+		{"POST", "/s3/multipart/upload-1/complete", true},
+		{"POST", ep.Path + "/s3/multipart/upload-1/complete", true},
+		{"POST", "/v1/uploads", false},
+		{"POST", "/v1/downloads", false},
+		{"POST", "/v1/multipart", false},
+		{"POST", "/v1/multipart/upload-1/parts", false},
+		{"POST", "/s3/multipart", false},
+		{"POST", "/v1/uppy", false},
+		{"POST", ep.Path + "/s3/multipart", false},
+		{"PUT", "/v1/multipart/upload-1/complete", false}, // no route for PUT
+		{"POST", "/no/such/route", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
+			w := s.do(tt.method, tt.target, "application/json", `{}`+between, auth...)
+			if tt.completion {
+				if w.Code == 413 {
+					t.Fatalf("a completion of %d bytes: 413, want it read (body %s)", MaxBodyBytes+3, w.Body)
+				}
+				wantError(t, s.do(tt.method, tt.target, "application/json", `{}`+over, auth...), 413, CodeTooLarge)
+				return
+			}
+			wantError(t, w, 413, CodeTooLarge)
+		})
+	}
+}
+
+// Paths that several routes share answer 405 with every method of every
+// route the path matches, as net/http's own 405 lists them, and 404 when no
+// route has the path.
+func TestMethodNotAllowedListsEveryRouteOfThePath(t *testing.T) {
+	s := newMultipartServer(t, &store{}, nil)
+	tests := []struct {
+		method, target, allow string
+	}{
+		{"PUT", "/v1/multipart/upload-1/parts", "GET, HEAD, POST"},
+		{"PUT", "/v1/multipart/upload-1", "DELETE"},
+		{"GET", "/v1/multipart", "POST"},
+		{"PUT", "/s3/multipart/upload-1", "DELETE, GET, HEAD"},
+		// complete (POST) and {partNumber} (GET) both match.
+		{"PUT", "/s3/multipart/upload-1/complete", "GET, HEAD, POST"},
+		{"DELETE", "/s3/params", "GET, HEAD"},
+	}
+	for _, tt := range tests {
+		w := s.do(tt.method, tt.target, "", "")
+		e := wantError(t, w, 405, CodeMethodNotAllowed)
+		if got := w.Header().Get("Allow"); got != tt.allow {
+			t.Errorf("%s %s: Allow = %q, want %q", tt.method, tt.target, got, tt.allow)
+		}
+		if !strings.HasSuffix(e.Message, "allowed: "+tt.allow) {
+			t.Errorf("%s %s: message %q does not list %q", tt.method, tt.target, e.Message, tt.allow)
+		}
+	}
+	// Controls: a path with no route at all is 404 with no Allow; a method
+	// the path has reaches its handler.
+	w := s.do("PUT", "/v1/multipart/upload-1/parts/extra", "", "")
+	wantError(t, w, 404, CodeNotFound)
+	if a := w.Header().Get("Allow"); a != "" {
+		t.Errorf("404 carries Allow %q", a)
+	}
+	if w := s.do("GET", "/s3/params?filename=a.png&type=image/png", "", ""); w.Code != 200 {
+		t.Errorf("control GET /s3/params: %d %s", w.Code, w.Body)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/s3presign/s3presign/signer/internal/auth"
 	"github.com/s3presign/s3presign/signer/internal/rules"
 	"github.com/s3presign/s3presign/signer/internal/uploadtoken"
 )
@@ -108,7 +109,9 @@ func (s *store) AbortMultipartUpload(context.Context, *s3.AbortMultipartUploadIn
 }
 
 // testCaller names the caller from the X-Test-Caller header.
-func testCaller(r *http.Request) string { return r.Header.Get("X-Test-Caller") }
+var testCaller stubAuth = func(r *http.Request) (auth.Caller, error) {
+	return auth.Caller{Name: r.Header.Get("X-Test-Caller")}, nil
+}
 
 var testTokenKey = bytes.Repeat([]byte{42}, uploadtoken.MinKeyBytes)
 
@@ -121,7 +124,7 @@ func newMultipartServer(t testing.TB, st *store, opt func(*Deps)) *testServer {
 		t.Fatal(err)
 	}
 	return newTestServer(t, func(d *Deps) {
-		d.Store, d.Tokens, d.Multipart, d.Caller = st, tokens, testMultipart, testCaller
+		d.Store, d.Tokens, d.Multipart, d.Auth = st, tokens, testMultipart, testCaller
 		if opt != nil {
 			opt(d)
 		}

@@ -235,7 +235,7 @@ func TestUploadWithTemporaryCredentialsSignsTheToken(t *testing.T) {
 }
 
 func TestUploadUnderCaller(t *testing.T) {
-	s := newTestServer(t, func(d *Deps) { d.Caller = func(*http.Request) string { return "alice" } })
+	s := newTestServer(t, func(d *Deps) { d.Auth = callerAuth("alice") })
 	w := s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`)
 	var got uploadResponse
 	decode(t, w, &got)
@@ -244,7 +244,7 @@ func TestUploadUnderCaller(t *testing.T) {
 	}
 	// A caller name the key grammar cannot hold is the server's fault: 500,
 	// no URL.
-	bad := newTestServer(t, func(d *Deps) { d.Caller = func(*http.Request) string { return "../bob" } })
+	bad := newTestServer(t, func(d *Deps) { d.Auth = callerAuth("../bob") })
 	wantError(t, bad.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`), 500, CodeInternal)
 }
 

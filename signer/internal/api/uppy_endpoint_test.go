@@ -15,7 +15,7 @@ func uppyEndpointServer(t *testing.T, st *store) (*testServer, map[string]string
 	keys, a := testKeys(t, "alice", "bob")
 	clock := &manualClock{now: fixedNow}
 	s := newMultipartServer(t, st, func(d *Deps) {
-		d.Auth, d.Caller, d.Clock = a, nil, clock.Now
+		d.Auth, d.Clock = a, clock.Now
 	})
 	return s, keys, clock
 }
