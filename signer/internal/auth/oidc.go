@@ -74,6 +74,42 @@ type OIDC struct {
 // NewOIDC validates cfg, reporting every problem, and returns the
 // authenticator. It makes no network call; see Prefetch.
 func NewOIDC(cfg OIDCConfig) (*OIDC, error) {
+	v, err := checkOIDCConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &OIDC{
+		parser: jwt.NewParser(
+			jwt.WithValidMethods(v.algorithms),
+			jwt.WithIssuer(cfg.Issuer),
+			jwt.WithAudience(v.audiences...),
+			jwt.WithExpirationRequired(),
+			jwt.WithLeeway(v.leeway),
+			jwt.WithTimeFunc(now),
+			jwt.WithStrictDecoding(),
+		),
+		keys:  newKeySet(cfg, now, v.ch),
+		claim: v.claim,
+		ch:    v.ch,
+	}, nil
+}
+
+// oidcSettings are the checked values of an OIDCConfig, defaults applied.
+type oidcSettings struct {
+	audiences  []string
+	claim      string
+	algorithms []string
+	leeway     time.Duration
+	ch         challenger
+}
+
+// checkOIDCConfig checks cfg and applies its defaults; the error names every
+// problem.
+func checkOIDCConfig(cfg OIDCConfig) (oidcSettings, error) {
 	var errs []error
 	if err := checkEndpointURL(cfg.Issuer, true); err != nil {
 		errs = append(errs, fmt.Errorf("OIDC issuer: %w", err))
@@ -83,45 +119,43 @@ func NewOIDC(cfg OIDCConfig) (*OIDC, error) {
 			errs = append(errs, fmt.Errorf("OIDC JWKS URL: %w", err))
 		}
 	}
-	var auds []string
+	var v oidcSettings
 	for _, a := range cfg.Audiences {
 		if a = strings.TrimSpace(a); a != "" {
-			auds = append(auds, a)
+			v.audiences = append(v.audiences, a)
 		}
 	}
-	if len(auds) == 0 {
+	if len(v.audiences) == 0 {
 		errs = append(errs, errors.New("OIDC audience is required"))
 	}
-	claim := cfg.SubjectClaim
-	if claim == "" {
-		claim = DefaultSubjectClaim
+	v.claim = cfg.SubjectClaim
+	if v.claim == "" {
+		v.claim = DefaultSubjectClaim
 	}
 	algs := cfg.Algorithms
 	if len(algs) == 0 {
 		algs = authconfig.DefaultAlgorithms
 	}
-	algs, err := authconfig.ParseAlgorithms(strings.Join(algs, ","))
-	if err != nil {
+	var err error
+	if v.algorithms, err = authconfig.ParseAlgorithms(strings.Join(algs, ",")); err != nil {
 		errs = append(errs, fmt.Errorf("OIDC algorithms: %w", err))
 	}
-	leeway := cfg.Leeway
-	if leeway == 0 {
-		leeway = DefaultLeeway
+	v.leeway = cfg.Leeway
+	if v.leeway == 0 {
+		v.leeway = DefaultLeeway
 	}
-	if leeway < 0 || leeway > MaxLeeway {
+	if v.leeway < 0 || v.leeway > MaxLeeway {
 		errs = append(errs, fmt.Errorf("OIDC leeway %v is out of range [0, %v]", cfg.Leeway, MaxLeeway))
 	}
-	ch, err := newChallenger(cfg.Realm)
-	if err != nil {
+	if v.ch, err = newChallenger(cfg.Realm); err != nil {
 		errs = append(errs, err)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
+	return v, errors.Join(errs...)
+}
+
+// newKeySet returns the issuer's key cache as cfg sets it up, defaults
+// applied. Its HTTP client follows redirects only within the same host.
+func newKeySet(cfg OIDCConfig, now func() time.Time, ch challenger) *keySet {
 	pos := func(d, def time.Duration) time.Duration {
 		if d <= 0 {
 			return def
@@ -139,30 +173,17 @@ func NewOIDC(cfg OIDCConfig) (*OIDC, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &OIDC{
-		parser: jwt.NewParser(
-			jwt.WithValidMethods(algs),
-			jwt.WithIssuer(cfg.Issuer),
-			jwt.WithAudience(auds...),
-			jwt.WithExpirationRequired(),
-			jwt.WithLeeway(leeway),
-			jwt.WithTimeFunc(now),
-			jwt.WithStrictDecoding(),
-		),
-		keys: &keySet{
-			issuer:   cfg.Issuer,
-			jwksURL:  cfg.JWKSURL,
-			client:   client,
-			now:      now,
-			minGap:   pos(cfg.RefetchInterval, DefaultRefetchInterval),
-			maxAge:   pos(cfg.MaxKeyAge, DefaultMaxKeyAge),
-			timeout:  timeout,
-			log:      log,
-			unknownK: ch,
-		},
-		claim: claim,
-		ch:    ch,
-	}, nil
+	return &keySet{
+		issuer:   cfg.Issuer,
+		jwksURL:  cfg.JWKSURL,
+		client:   client,
+		now:      now,
+		minGap:   pos(cfg.RefetchInterval, DefaultRefetchInterval),
+		maxAge:   pos(cfg.MaxKeyAge, DefaultMaxKeyAge),
+		timeout:  timeout,
+		log:      log,
+		unknownK: ch,
+	}
 }
 
 // Prefetch fetches the issuer's keys now (e.g. at start), so the first request
