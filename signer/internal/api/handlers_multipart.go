@@ -11,7 +11,8 @@ import (
 	"github.com/s3presign/s3presign/signer/internal/rules"
 )
 
-// Operations named in audit lines by the issue 5 routes.
+// Operations named in audit lines by the POST-policy and multipart routes
+// (v1 and Uppy).
 const (
 	// OpUploadPost is a presigned POST policy (v1 "method": "POST", Uppy params).
 	OpUploadPost = "upload_post"

@@ -125,14 +125,3 @@ func TestSetHeaders(t *testing.T) {
 		}
 	}
 }
-
-func TestCallerName(t *testing.T) {
-	r := httptest.NewRequest("GET", "/", nil)
-	if CallerName(r) != "" {
-		t.Fatal("CallerName without a caller is not empty")
-	}
-	r = r.WithContext(WithCaller(r.Context(), Caller{Name: "bob"}))
-	if CallerName(r) != "bob" {
-		t.Fatalf("CallerName = %q, want bob", CallerName(r))
-	}
-}

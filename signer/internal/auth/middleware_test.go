@@ -39,7 +39,8 @@ func apiErrorWriter(log *slog.Logger) ErrorWriter {
 }
 
 // issuingHandler stands in for an upload handler: it reads the caller and
-// writes the audit line.
+// logs an audit line as the API's request log does (AuditMessage, caller,
+// key).
 func issuingHandler(t *testing.T, log *slog.Logger, c *fakeClock) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		caller, ok := FromContext(r.Context())
@@ -48,10 +49,10 @@ func issuingHandler(t *testing.T, log *slog.Logger, c *fakeClock) http.Handler {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-		Audit(r.Context(), log, Issued{
-			Caller: caller, Operation: "upload", Key: "uploads/" + caller.Prefix() + "01hx/cat.png",
-			SizeLimit: 1 << 20, ExpiresAt: c.Now().Add(5 * time.Minute), RequestID: "req-1",
-		})
+		log.LogAttrs(r.Context(), slog.LevelInfo, AuditMessage,
+			slog.String("caller", caller.Name), slog.Bool("anonymous", caller.Anonymous()),
+			slog.String("key", SafeKey("uploads/"+caller.Prefix()+"01hx/cat.png")),
+			slog.String("expires_at", c.Now().Add(5*time.Minute).UTC().Format(time.RFC3339)))
 		_, _ = w.Write([]byte(caller.Name))
 	})
 }
