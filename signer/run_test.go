@@ -167,17 +167,6 @@ func TestShutdownTimeoutIsAnError(t *testing.T) {
 	}
 }
 
-// waitFor polls cond for up to 10s.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestCORSPreflightOverHTTP(t *testing.T) {
 	env := baseEnv()
 	env["S3PRESIGN_CORS_ORIGINS"] = "http://127.0.0.1:5173"

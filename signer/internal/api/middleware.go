@@ -75,15 +75,6 @@ func requestID(r *http.Request) string {
 	return ""
 }
 
-// RequestID returns the id the middleware gave the request's context, for
-// other packages' log lines (e.g. an audit log).
-func RequestID(ctx context.Context) string {
-	if x, _ := ctx.Value(exchangeKey{}).(*exchange); x != nil {
-		return x.id
-	}
-	return ""
-}
-
 func (x *exchange) WriteHeader(status int) {
 	if x.status != 0 {
 		return
