@@ -1,11 +1,13 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth"
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
 )
@@ -35,7 +37,7 @@ func (d *Deps) authenticate(h http.Handler) http.Handler {
 // forbidden.
 func (d *Deps) readable(key, caller, scope string) error {
 	err := objectkey.Valid(key, scope)
-	if codeOf(err) != CodeForbidden {
+	if apierr.CodeOf(err) != apierr.Forbidden {
 		return err
 	}
 	if caller != "" {
@@ -44,7 +46,7 @@ func (d *Deps) readable(key, caller, scope string) error {
 				return nil
 			}
 		}
-		return &Error{Code: CodeForbidden, Message: fmt.Sprintf("key is not under your prefix %q or a prefix shared with you", scope)}
+		return &apierr.Error{Code: apierr.Forbidden, Message: fmt.Sprintf("key is not under your prefix %q or a prefix shared with you", scope)}
 	}
 	return err
 }
@@ -70,8 +72,12 @@ func (d *Deps) audit(r *http.Request, caller, op, key string, sizeLimit int64, e
 // logRefusal records why authentication refused a request (the access log
 // has only the code). Causes never hold a token or key.
 func logRefusal(log *slog.Logger, r *http.Request, err error) {
-	switch auth.KindOf(err) {
-	case auth.KindUnauthorized, auth.KindForbidden:
+	var refusal *auth.Error
+	if !errors.As(err, &refusal) {
+		return
+	}
+	switch refusal.Code {
+	case apierr.Unauthorized, apierr.Forbidden:
 		log.LogAttrs(r.Context(), slog.LevelInfo, "authentication refused",
 			slog.String("id", requestID(r)), slog.String("error", err.Error()))
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // refRequest is what encoding/json makes of the same body, the reference
@@ -105,7 +107,7 @@ func FuzzDecodeObject(f *testing.F) {
 	})
 }
 
-var errTrailing = &Error{Code: CodeInvalid, Message: "trailing data"}
+var errTrailing = &apierr.Error{Code: apierr.Invalid, Message: "trailing data"}
 
 // decodeObject notes the fields seen in one uint64: a list of 64 fields
 // decodes, every one of them (the control), and a list of 65 is refused as
@@ -141,12 +143,12 @@ func TestDecodeObjectFieldCountGuard(t *testing.T) {
 	}
 	// The last field given twice is still seen as a duplicate.
 	dup := strings.TrimSuffix(body, "}") + fmt.Sprintf(`,"f%d":"again"}`, maxFields-1)
-	if err := decodeObject(request(dup), fields); codeOf(err) != CodeInvalid || !strings.Contains(err.Error(), "more than once") {
+	if err := decodeObject(request(dup), fields); apierr.CodeOf(err) != apierr.Invalid || !strings.Contains(err.Error(), "more than once") {
 		t.Fatalf("field f%d twice: %v, want a duplicate-field refusal", maxFields-1, err)
 	}
 
 	fields, _, body = fieldList(maxFields + 1)
-	if err := decodeObject(request(body), fields); err == nil || codeOf(err) != CodeInternal {
+	if err := decodeObject(request(body), fields); err == nil || apierr.CodeOf(err) != apierr.Internal {
 		t.Fatalf("%d fields: %v, want an internal error", maxFields+1, err)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -83,7 +85,7 @@ func decodeObject(r *http.Request, fields []field) error {
 	}
 	i := skipSpace(data, 0)
 	if data[i] != '{' {
-		return &Error{Code: CodeInvalid, Message: "body must be a JSON object"}
+		return &apierr.Error{Code: apierr.Invalid, Message: "body must be a JSON object"}
 	}
 	i++
 	var (
@@ -109,14 +111,14 @@ func decodeObject(r *http.Request, fields []field) error {
 		n := indexOf(fields, rawName)
 		switch {
 		case n < 0:
-			probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("unknown field %q", clip(decodeName(rawName)))})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("unknown field %q", clip(decodeName(rawName)))})
 			continue
 		case seen&(1<<n) != 0:
-			probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("field %q appears more than once", fields[n].name)})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("field %q appears more than once", fields[n].name)})
 		}
 		seen |= 1 << n
 		if err := decodeValue(value, fields[n].dst); err != nil {
-			probs.add(&Error{Code: CodeInvalid, Message: fields[n].name + ": " + err.Error()})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: fields[n].name + ": " + err.Error()})
 		}
 	}
 }
@@ -239,18 +241,18 @@ func bodyError(err error) error {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return &Error{Code: CodeTooLarge, Message: fmt.Sprintf("body is larger than %d bytes", mbe.Limit)}
+		return &apierr.Error{Code: apierr.TooLarge, Message: fmt.Sprintf("body is larger than %d bytes", mbe.Limit)}
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return &Error{Code: CodeInvalid, Message: "body is empty or ends early; want a JSON object"}
+		return &apierr.Error{Code: apierr.Invalid, Message: "body is empty or ends early; want a JSON object"}
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		if se.Offset == 0 || strings.HasPrefix(se.Error(), "unexpected end") {
-			return &Error{Code: CodeInvalid, Message: "body is empty or ends early; want a JSON object"}
+			return &apierr.Error{Code: apierr.Invalid, Message: "body is empty or ends early; want a JSON object"}
 		}
-		return &Error{Code: CodeInvalid, Message: fmt.Sprintf("body is not valid JSON (at byte %d): %v", se.Offset, se)}
+		return &apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("body is not valid JSON (at byte %d): %v", se.Offset, se)}
 	}
-	return &Error{Code: CodeInvalid, Message: "body could not be read"}
+	return &apierr.Error{Code: apierr.Invalid, Message: "body could not be read"}
 }
 
 // checkJSONContentType accepts application/json, optionally with
@@ -266,7 +268,7 @@ func checkJSONContentType(ct string) error {
 			return nil
 		}
 	}
-	return &Error{Code: CodeMediaType, Message: "request Content-Type must be application/json"}
+	return &apierr.Error{Code: apierr.MediaType, Message: "request Content-Type must be application/json"}
 }
 
 // clip shortens client input quoted in messages.

@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 	"strings"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // routeMethods are the methods a route may be declared for, in the order an
@@ -20,11 +22,11 @@ func handleNoRoute(d *Deps, mux *http.ServeMux) http.HandlerFunc {
 	return d.handle(func(w http.ResponseWriter, r *http.Request) error {
 		allow := allowedMethods(mux, r)
 		if len(allow) == 0 {
-			return &Error{Code: CodeNotFound, Message: "no such route"}
+			return &apierr.Error{Code: apierr.NotFound, Message: "no such route"}
 		}
 		list := strings.Join(allow, ", ")
 		w.Header().Set("Allow", list)
-		return &Error{Code: CodeMethodNotAllowed, Message: "method not allowed; allowed: " + list}
+		return &apierr.Error{Code: apierr.MethodNotAllowed, Message: "method not allowed; allowed: " + list}
 	})
 }
 

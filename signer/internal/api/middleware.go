@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth"
 )
 
@@ -162,7 +163,7 @@ func recoverPanics(log *slog.Logger) func(http.Handler) http.Handler {
 					slog.String("panic", fmt.Sprint(v)),
 					slog.String("stack", string(debug.Stack())))
 				if x := exchangeOf(r); x == nil || x.status == 0 {
-					writeErrorCode(w, r, CodeInternal, "internal error")
+					writeErrorCode(w, r, apierr.Internal, "internal error")
 				}
 			}()
 			next.ServeHTTP(w, r)
@@ -180,7 +181,7 @@ const MaxCompleteBodyBytes = 1 << 20
 func limitBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			writeErrorCode(w, r, CodeTooLarge, fmt.Sprintf("body is larger than %d bytes", max))
+			writeErrorCode(w, r, apierr.TooLarge, fmt.Sprintf("body is larger than %d bytes", max))
 			return
 		}
 		// A body with a declared length is already cut there by net/http,
@@ -225,7 +226,7 @@ func cors(origins []string) func(http.Handler) http.Handler {
 					x.pattern = routePreflight // no route matches a preflight
 				}
 				if !allowed {
-					writeErrorCode(w, r, CodeForbidden, "origin not allowed")
+					writeErrorCode(w, r, apierr.Forbidden, "origin not allowed")
 					return
 				}
 				h.Set("Access-Control-Allow-Origin", origin)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth"
 )
 
@@ -20,12 +21,12 @@ func TestRoutingErrorsAreJSON(t *testing.T) {
 		status         int
 		code, allow    string
 	}{
-		{method: "GET", target: "/nope", status: 404, code: CodeNotFound},
-		{method: "GET", target: "/v1/uploads", status: 405, code: CodeMethodNotAllowed, allow: "POST"},
-		{method: "DELETE", target: "/v1/downloads", status: 405, code: CodeMethodNotAllowed, allow: "POST"},
-		{method: "POST", target: "/healthz", status: 405, code: CodeMethodNotAllowed, allow: "GET, HEAD"},
-		{method: "PUT", target: "/signed-url-upload", status: 405, code: CodeMethodNotAllowed, allow: "GET, HEAD"},
-		{method: "OPTIONS", target: "/v1/uploads", status: 405, code: CodeMethodNotAllowed, allow: "POST"},
+		{method: "GET", target: "/nope", status: 404, code: apierr.NotFound},
+		{method: "GET", target: "/v1/uploads", status: 405, code: apierr.MethodNotAllowed, allow: "POST"},
+		{method: "DELETE", target: "/v1/downloads", status: 405, code: apierr.MethodNotAllowed, allow: "POST"},
+		{method: "POST", target: "/healthz", status: 405, code: apierr.MethodNotAllowed, allow: "GET, HEAD"},
+		{method: "PUT", target: "/signed-url-upload", status: 405, code: apierr.MethodNotAllowed, allow: "GET, HEAD"},
+		{method: "OPTIONS", target: "/v1/uploads", status: 405, code: apierr.MethodNotAllowed, allow: "POST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
@@ -56,7 +57,7 @@ func TestHealth(t *testing.T) {
 	if w := down.do("GET", "/healthz", "", ""); w.Code != 200 {
 		t.Errorf("liveness must not depend on credentials: status %d", w.Code)
 	}
-	e := wantError(t, down.do("GET", "/readyz", "", ""), 503, CodeUnavailable)
+	e := wantError(t, down.do("GET", "/readyz", "", ""), 503, apierr.Unavailable)
 	if strings.Contains(e.Message, "connection refused") {
 		t.Errorf("readyz leaks the cause: %q", e.Message)
 	}
@@ -125,7 +126,7 @@ func TestPanicBecomesJSON500(t *testing.T) {
 	})))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
-	wantError(t, w, 500, CodeInternal)
+	wantError(t, w, 500, apierr.Internal)
 	if !strings.Contains(logs.String(), `"panic":"boom"`) || !strings.Contains(logs.String(), `"status":500`) {
 		t.Errorf("panic not logged:\n%s", logs)
 	}
@@ -151,7 +152,7 @@ func TestCORS(t *testing.T) {
 		t.Errorf("allowed preflight: %d %v", w.Code, w.Header())
 	}
 	w = preflight("https://evil.example")
-	wantError(t, w, 403, CodeForbidden)
+	wantError(t, w, 403, apierr.Forbidden)
 	if w.Header().Get("Access-Control-Allow-Origin") != "" {
 		t.Error("a refused preflight carries Access-Control-Allow-Origin")
 	}
@@ -180,7 +181,7 @@ func TestCORS(t *testing.T) {
 
 func TestAuthenticateWrapsOnlyURLRoutes(t *testing.T) {
 	var deny stubAuth = func(*http.Request) (auth.Caller, error) {
-		return auth.Caller{}, &auth.Error{Kind: auth.KindUnauthorized, Message: "authentication required"}
+		return auth.Caller{}, &auth.Error{Code: apierr.Unauthorized, Message: "authentication required"}
 	}
 	s := newTestServer(t, func(d *Deps) { d.Auth = deny })
 	for _, req := range []struct{ method, target, body string }{
@@ -193,7 +194,7 @@ func TestAuthenticateWrapsOnlyURLRoutes(t *testing.T) {
 		if req.body != "" {
 			ct = "application/json"
 		}
-		wantError(t, s.do(req.method, req.target, ct, req.body), 401, CodeUnauthorized)
+		wantError(t, s.do(req.method, req.target, ct, req.body), 401, apierr.Unauthorized)
 	}
 	for _, target := range []string{"/healthz", "/readyz"} {
 		if w := s.do("GET", target, "", ""); w.Code != 200 {
@@ -204,9 +205,9 @@ func TestAuthenticateWrapsOnlyURLRoutes(t *testing.T) {
 
 func TestStatusMapsEveryCode(t *testing.T) {
 	want := map[string]int{
-		CodeInvalid: 400, CodeUnauthorized: 401, CodeForbidden: 403, CodeNotFound: 404, CodeMethodNotAllowed: 405,
-		CodeConflict: 409, CodeTooLarge: 413, CodeMediaType: 415, CodeRateLimited: 429, CodeInternal: 500,
-		CodeUnavailable: 503, "something-else": 500,
+		apierr.Invalid: 400, apierr.Unauthorized: 401, apierr.Forbidden: 403, apierr.NotFound: 404, apierr.MethodNotAllowed: 405,
+		apierr.Conflict: 409, apierr.TooLarge: 413, apierr.MediaType: 415, apierr.RateLimited: 429, apierr.Internal: 500,
+		apierr.Unavailable: 503, "something-else": 500,
 	}
 	for code, status := range want {
 		if got := Status(code); got != status {
@@ -261,10 +262,10 @@ func TestBodyCapsPerRoute(t *testing.T) {
 				if w.Code == 413 {
 					t.Fatalf("a completion of %d bytes: 413, want it read (body %s)", MaxBodyBytes+3, w.Body)
 				}
-				wantError(t, s.do(tt.method, tt.target, "application/json", `{}`+over, auth...), 413, CodeTooLarge)
+				wantError(t, s.do(tt.method, tt.target, "application/json", `{}`+over, auth...), 413, apierr.TooLarge)
 				return
 			}
-			wantError(t, w, 413, CodeTooLarge)
+			wantError(t, w, 413, apierr.TooLarge)
 		})
 	}
 }
@@ -287,7 +288,7 @@ func TestMethodNotAllowedListsEveryRouteOfThePath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		w := s.do(tt.method, tt.target, "", "")
-		e := wantError(t, w, 405, CodeMethodNotAllowed)
+		e := wantError(t, w, 405, apierr.MethodNotAllowed)
 		if got := w.Header().Get("Allow"); got != tt.allow {
 			t.Errorf("%s %s: Allow = %q, want %q", tt.method, tt.target, got, tt.allow)
 		}
@@ -298,7 +299,7 @@ func TestMethodNotAllowedListsEveryRouteOfThePath(t *testing.T) {
 	// Controls: a path with no route at all is 404 with no Allow; a method
 	// the path has reaches its handler.
 	w := s.do("PUT", "/v1/multipart/upload-1/parts/extra", "", "")
-	wantError(t, w, 404, CodeNotFound)
+	wantError(t, w, 404, apierr.NotFound)
 	if a := w.Header().Get("Allow"); a != "" {
 		t.Errorf("404 carries Allow %q", a)
 	}

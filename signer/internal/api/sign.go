@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth"
 	"github.com/s3presign/s3presign/signer/internal/creds"
 	"github.com/s3presign/s3presign/signer/internal/presign"
@@ -74,7 +75,7 @@ func expiresIn(v *int64) (time.Duration, error) {
 		return 0, nil
 	}
 	if *v < 1 {
-		return 0, &Error{Code: CodeInvalid, Message: "expiresIn must be a positive number of seconds"}
+		return 0, &apierr.Error{Code: apierr.Invalid, Message: "expiresIn must be a positive number of seconds"}
 	}
 	if *v > int64(rules.MaxLifetime/time.Second) {
 		return rules.MaxLifetime, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
 
@@ -206,10 +207,10 @@ func (o *OIDC) Authenticate(r *http.Request) (Caller, error) {
 	}
 	name, ok := claims[o.claim].(string)
 	if !ok {
-		return Caller{}, &Error{Kind: KindForbidden, Message: fmt.Sprintf("token has no string %q claim to name the caller", o.claim)}
+		return Caller{}, &Error{Code: apierr.Forbidden, Message: fmt.Sprintf("token has no string %q claim to name the caller", o.claim)}
 	}
 	if err := authconfig.ValidName(name); err != nil {
-		return Caller{}, &Error{Kind: KindForbidden, Message: fmt.Sprintf("the token's %q claim is not a usable caller name (grammar %s)", o.claim, authconfig.NameGrammar), Err: err}
+		return Caller{}, &Error{Code: apierr.Forbidden, Message: fmt.Sprintf("the token's %q claim is not a usable caller name (grammar %s)", o.claim, authconfig.NameGrammar), Err: err}
 	}
 	return Caller{Name: name}, nil
 }
@@ -245,7 +246,7 @@ func (o *OIDC) keyfunc(ctx context.Context) jwt.Keyfunc {
 }
 
 // classify maps a parse error to a refusal. Errors from keyfunc keep their
-// kind (unavailable when the JWKS is unreachable).
+// code (unavailable when the JWKS is unreachable).
 func (o *OIDC) classify(err error) error {
 	var e *Error
 	if errors.As(err, &e) {
