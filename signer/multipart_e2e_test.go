@@ -1,6 +1,6 @@
 package main
 
-// End-to-end tests of issue 5 against versitygw, through the real signer
+// End-to-end tests of the large-upload routes against versitygw, through the real signer
 // over HTTP: presigned POST forms, multipart uploads on the v1 routes, and
 // the Uppy (Companion) routes. Every refusal has a passing control beside it.
 

@@ -125,13 +125,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	out := &lockedWriter{w: stderr}
-	attrs := []slog.Attr{slog.String("service", "signer"), slog.String("version", version), slog.String("environment", cfg.Environment)}
-	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel}).WithAttrs(attrs))
-	// One line per request, audit fields included; a line that issued a URL
-	// is kept whatever the log level.
-	requestLog := api.NewRequestLog(out, cfg.LogLevel, attrs...)
-
+	log, requestLog := newLogs(cfg, stderr)
 	clock := deps.clock
 	if clock == nil {
 		clock = time.Now
@@ -177,6 +171,24 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		_ = ln.Close()
 		return err
 	}
+	srv := newServer(handler, log, deps)
+	logListening(log, cfg, ln.Addr())
+	return serveUntilDone(ctx, cfg, srv, ln, mrun, log)
+}
+
+// newLogs returns the service log and the request log, both JSON lines on
+// stderr sharing the service's attributes. One line per request, audit
+// fields included; a line that issued a URL is kept whatever the log level.
+func newLogs(cfg config.Config, stderr io.Writer) (*slog.Logger, *api.RequestLog) {
+	out := &lockedWriter{w: stderr}
+	attrs := []slog.Attr{slog.String("service", "signer"), slog.String("version", version), slog.String("environment", cfg.Environment)}
+	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel}).WithAttrs(attrs))
+	return log, api.NewRequestLog(out, cfg.LogLevel, attrs...)
+}
+
+// newServer returns the HTTP server with the signer's timeouts and header
+// cap; net/http's own errors go to the log as warnings.
+func newServer(handler http.Handler, log *slog.Logger, deps runDeps) *http.Server {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -189,12 +201,23 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if deps.server != nil {
 		deps.server(srv)
 	}
-	log.Info("listening", slog.String("addr", ln.Addr().String()),
+	return srv
+}
+
+// logListening writes the line that says the signer is ready, with the
+// settings an operator checks first.
+func logListening(log *slog.Logger, cfg config.Config, addr net.Addr) {
+	log.Info("listening", slog.String("addr", addr.String()),
 		slog.String("bucket", cfg.Bucket), slog.String("endpoint", cfg.Endpoint), slog.String("prefix", cfg.KeyPrefix),
 		slog.Bool("compat_routes", cfg.CompatRoutes), slog.String("auth_mode", string(cfg.AuthMode)),
 		slog.Float64("rate_limit", cfg.RateLimit.PerSecond), slog.Int("rate_burst", cfg.RateLimit.Burst),
 		slog.Int("trusted_proxy_hops", cfg.TrustedProxyHops), slog.String("commit", commit))
+}
 
+// serveUntilDone serves on ln until the server fails or ctx ends; then it
+// drains in-flight requests for at most cfg.ShutdownTimeout and stops the
+// metrics.
+func serveUntilDone(ctx context.Context, cfg config.Config, srv *http.Server, ln net.Listener, mrun *metricsRun, log *slog.Logger) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

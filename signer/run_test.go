@@ -84,28 +84,35 @@ func TestServeHealthcheckAndShutdown(t *testing.T) {
 	}
 }
 
-// gate is a credentials provider whose first answer comes at once and whose
-// later ones wait until it is opened. It hands out credentials that expire
+// gate is a credentials provider that answers at once until the test arms
+// it, and then waits until it is opened. It hands out credentials that expire
 // within the refresh window, so every request asks it again: a request can
-// be held in flight, and the test knows when it is.
+// be held in flight, and the test knows when it is. Arming, rather than
+// counting calls, keeps the start-up check out of it: how many times the
+// credentials cache asks the provider at start depends on scheduling.
 type gate struct {
 	mu      sync.Mutex
-	calls   int
+	armed   bool
+	once    sync.Once
 	entered chan struct{} // closed when a request waits on the gate
 	open    chan struct{}
 }
 
 func newGate() *gate { return &gate{entered: make(chan struct{}), open: make(chan struct{})} }
 
+// arm makes every later call wait until the gate is opened.
+func (g *gate) arm() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.armed = true
+}
+
 func (g *gate) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	g.mu.Lock()
-	g.calls++
-	n := g.calls
+	armed := g.armed
 	g.mu.Unlock()
-	if n == 2 {
-		close(g.entered)
-	}
-	if n > 1 {
+	if armed {
+		g.once.Do(func() { close(g.entered) })
 		<-g.open
 	}
 	return aws.Credentials{AccessKeyID: "ASIAGATE", SecretAccessKey: "gate-secret", SessionToken: "gate-token",
@@ -115,6 +122,7 @@ func (g *gate) Retrieve(ctx context.Context) (aws.Credentials, error) {
 func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	g := newGate()
 	p := startSigner(t, baseEnv(), runDeps{credentials: g})
+	g.arm()
 	res := make(chan int, 1)
 	go func() {
 		s, _ := tryCall("POST", p.URL+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`)
@@ -154,6 +162,7 @@ func TestShutdownTimeoutIsAnError(t *testing.T) {
 	env := baseEnv()
 	env["S3PRESIGN_SHUTDOWN_TIMEOUT"] = "1s"
 	p := startSigner(t, env, runDeps{credentials: g})
+	g.arm()
 	go tryCall("POST", p.URL+"/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`) //nolint:errcheck // cut off on purpose
 	<-g.entered
 	start := time.Now()
@@ -164,17 +173,6 @@ func TestShutdownTimeoutIsAnError(t *testing.T) {
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("stop took %s with a 1s shutdown timeout", d)
-	}
-}
-
-// waitFor polls cond for up to 10s.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

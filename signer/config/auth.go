@@ -83,23 +83,40 @@ func (l *loader) readAuth() (authVars, string) {
 // checkAuth validates the authentication settings into c. It needs
 // c.Production, c.Environment and c.KeyPrefix. Messages never echo API-key lines.
 func (l *loader) checkAuth(c *Config, v authVars) {
-	switch {
-	case v.mode == "":
-		l.fail(EnvAuthMode, "is required: apikey, oidc, or none (none only outside production); "+
-			"there is no default, so that no deployment runs unauthenticated by accident")
-	default:
-		m, err := authconfig.ParseMode(v.mode)
-		if err != nil {
-			l.fail(EnvAuthMode, "%v", err)
-			break
-		}
-		c.AuthMode = m
-		if err := authconfig.CheckMode(m, c.Production); err != nil {
-			l.fail(EnvAuthMode, "%v (%s=true, %s=%q)", err, EnvProduction, EnvEnvironment, c.Environment)
+	l.checkAuthMode(c, v.mode)
+	l.checkModeSettings(c, v)
+	l.checkRateLimits(c, v)
+	if v.shared != "" {
+		if c.AuthMode == authconfig.ModeNone {
+			l.fail(EnvSharedPrefixes, "is set, but %s is none: there are no callers to share with", EnvAuthMode)
+		} else {
+			c.SharedPrefixes = l.sharedPrefixes(v.shared, c.KeyPrefix)
 		}
 	}
+}
 
-	// Settings of another mode would silently not apply: refuse them.
+// checkAuthMode sets c.AuthMode: required, and none is refused in
+// production.
+func (l *loader) checkAuthMode(c *Config, mode string) {
+	if mode == "" {
+		l.fail(EnvAuthMode, "is required: apikey, oidc, or none (none only outside production); "+
+			"there is no default, so that no deployment runs unauthenticated by accident")
+		return
+	}
+	m, err := authconfig.ParseMode(mode)
+	if err != nil {
+		l.fail(EnvAuthMode, "%v", err)
+		return
+	}
+	c.AuthMode = m
+	if err := authconfig.CheckMode(m, c.Production); err != nil {
+		l.fail(EnvAuthMode, "%v (%s=true, %s=%q)", err, EnvProduction, EnvEnvironment, c.Environment)
+	}
+}
+
+// checkModeSettings checks the settings of the chosen mode (apikey, oidc),
+// and refuses those of another mode, which would silently not apply.
+func (l *loader) checkModeSettings(c *Config, v authVars) {
 	unused := func(name, value string, mode authconfig.Mode) bool {
 		if value == "" || c.AuthMode == "" || c.AuthMode == mode {
 			return false
@@ -108,7 +125,6 @@ func (l *loader) checkAuth(c *Config, v authVars) {
 		return true
 	}
 
-	// apikey
 	unusedKeys := unused(EnvAPIKeys, v.apiKeys, authconfig.ModeAPIKey)
 	unusedFile := unused(EnvAPIKeysFile, v.apiKeysFile, authconfig.ModeAPIKey)
 	unusedSecret := unused(EnvAPIKeysSecretARN, v.apiKeysSecret, authconfig.ModeAPIKey)
@@ -117,7 +133,6 @@ func (l *loader) checkAuth(c *Config, v authVars) {
 		l.checkAPIKeys(c, v)
 	}
 
-	// oidc
 	oidcVars := []struct{ name, value string }{
 		{EnvOIDCIssuer, v.issuer}, {EnvOIDCJWKSURL, v.jwksURL}, {EnvOIDCAudience, v.audience},
 		{EnvOIDCSubjectClaim, v.claim}, {EnvOIDCAlgorithms, v.algs}, {EnvOIDCAllowMutableSubject, v.allowMutable},
@@ -128,8 +143,12 @@ func (l *loader) checkAuth(c *Config, v authVars) {
 	if c.AuthMode == authconfig.ModeOIDC {
 		l.checkOIDC(c, v)
 	}
+}
 
-	// Rate limits apply in every mode (mode none: per client IP).
+// checkRateLimits sets the per-caller rate limit and the trusted proxy hops
+// the per-client-IP limit relies on. They apply in every mode (mode none:
+// per client IP).
+func (l *loader) checkRateLimits(c *Config, v authVars) {
 	c.RateLimit = authconfig.Limit{PerSecond: DefaultRateLimit, Burst: DefaultRateBurst}
 	if v.rate != "" {
 		if r, err := authconfig.ParseRate(v.rate); err != nil {
@@ -152,14 +171,6 @@ func (l *loader) checkAuth(c *Config, v authVars) {
 			l.fail(EnvTrustedProxyHops, "%q must be a whole number 0-%d (1 behind an AWS ALB)", v.hops, MaxTrustedProxyHops)
 		} else {
 			c.TrustedProxyHops = n
-		}
-	}
-
-	if v.shared != "" {
-		if c.AuthMode == authconfig.ModeNone {
-			l.fail(EnvSharedPrefixes, "is set, but %s is none: there are no callers to share with", EnvAuthMode)
-		} else {
-			c.SharedPrefixes = l.sharedPrefixes(v.shared, c.KeyPrefix)
 		}
 	}
 }

@@ -173,35 +173,78 @@ func Vars() []string {
 
 // Load reads and validates the configuration. It reads every variable once,
 // whatever the values, and returns one error naming every bad setting.
+//
+// It reads everything first (Vars lists the names in that order), then
+// checks one concern at a time, in the order of signer/README.md's settings
+// table, so that the error lists problems in that order.
 func Load(getenv func(string) string) (Config, error) {
 	l := loader{getenv: getenv}
 	var c Config
+	raw := l.read(&c)
 
+	l.checkTarget(&c, raw)
+	l.checkKeysAndTypes(&c, raw)
+	l.checkMultipart(&c, raw.multipart)
+	l.checkExpiry(&c)
+	l.checkServer(&c, raw)
+	l.checkCompat(&c)
+	l.checkAuth(&c, raw.auth)
+	l.checkMetrics(&c, raw.metrics)
+	c.TokenKey = l.tokenKey(raw.tokenKey)
+
+	if err := errors.Join(l.errs...); err != nil {
+		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return c, nil
+}
+
+// rawSettings are the values Load reads that need checking before they
+// become part of the Config.
+type rawSettings struct {
+	region, awsRegion, endpoint string
+	allowed                     string
+	allowActive                 bool
+	level                       string
+	origins                     string
+	auth                        authVars
+	tokenKey                    string
+	multipart                   multipartVars
+	metrics                     metricsVars
+}
+
+// read reads every variable, in the order Vars lists them: plain values go
+// into c, the rest into the returned rawSettings.
+func (l *loader) read(c *Config) rawSettings {
+	var raw rawSettings
 	c.Environment = l.str(EnvEnvironment, DefaultEnvironment)
 	c.Production = l.boolean(EnvProduction, false)
 	c.Bucket = l.str(EnvBucket, "")
-	region := l.str(EnvRegion, "")
-	awsRegion := l.str(EnvAWSRegion, "")
-	endpoint := l.str(EnvEndpoint, "")
+	raw.region = l.str(EnvRegion, "")
+	raw.awsRegion = l.str(EnvAWSRegion, "")
+	raw.endpoint = l.str(EnvEndpoint, "")
 	c.PathStyle = l.boolean(EnvPathStyle, false)
 	c.KeyPrefix = l.str(EnvKeyPrefix, DefaultKeyPrefix)
-	allowed := l.str(EnvAllowedTypes, DefaultAllowedTypes)
-	allowActive := l.boolean(EnvAllowActiveTypes, false)
+	raw.allowed = l.str(EnvAllowedTypes, DefaultAllowedTypes)
+	raw.allowActive = l.boolean(EnvAllowActiveTypes, false)
 	c.Limits.MaxSize = l.size(EnvMaxSize, DefaultMaxSize)
 	c.Limits.DefaultExpiry = l.duration(EnvDefaultExpiry, DefaultDefaultExpiry)
 	c.Limits.MaxExpiry = l.duration(EnvMaxExpiry, DefaultMaxExpiry)
 	c.ListenAddr = l.str(EnvListenAddr, DefaultListenAddr)
-	level := l.str(EnvLogLevel, DefaultLogLevel)
+	raw.level = l.str(EnvLogLevel, DefaultLogLevel)
 	c.ShutdownTimeout = l.duration(EnvShutdownTimeout, DefaultShutdownTimeout)
-	origins := l.str(EnvCORSOrigins, "")
+	raw.origins = l.str(EnvCORSOrigins, "")
 	c.CompatRoutes = l.boolean(EnvCompatRoutes, DefaultCompatRoutes)
 	c.CompatOverwrite = Overwrite(l.str(EnvCompatOverwrite, string(DefaultCompatOverwrite)))
 	c.CompatUnsized = Unsized(l.str(EnvCompatUnsized, string(DefaultCompatUnsized)))
-	authVars, tokenKey := l.readAuth()
-	multipart := l.readMultipart()
-	metrics := l.readMetrics(&c)
+	raw.auth, raw.tokenKey = l.readAuth()
+	raw.multipart = l.readMultipart()
+	raw.metrics = l.readMetrics(c)
+	return raw
+}
 
-	// Validation, in the order of signer/README.md's settings table.
+// checkTarget checks where URLs point: the environment name, bucket,
+// region and endpoint, and sets c.Region and c.Endpoint.
+func (l *loader) checkTarget(c *Config, raw rawSettings) {
 	if !validName(c.Environment) {
 		l.fail(EnvEnvironment, "%q must be 1-32 characters a-z 0-9 -, starting with a letter", c.Environment)
 	}
@@ -209,14 +252,14 @@ func Load(getenv func(string) string) (Config, error) {
 		l.fail(EnvBucket, "is required")
 	}
 	switch {
-	case region != "":
-		c.Region = region
-	case awsRegion != "":
-		c.Region = awsRegion
+	case raw.region != "":
+		c.Region = raw.region
+	case raw.awsRegion != "":
+		c.Region = raw.awsRegion
 	default:
 		l.fail(EnvRegion, "is required (or set %s)", EnvAWSRegion)
 	}
-	if endpoint == "" && c.Region != "" {
+	if raw.endpoint == "" && c.Region != "" {
 		c.Endpoint = awsEndpoint(c.Region)
 	}
 	ok := true
@@ -228,15 +271,8 @@ func Load(getenv func(string) string) (Config, error) {
 		ok = false
 		l.fail(EnvRegion, "%q is not a region name such as eu-west-1", c.Region)
 	}
-	if endpoint != "" {
-		u, err := url.Parse(endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil || u.Opaque != "" {
-			ok = false
-			l.fail(EnvEndpoint, "%q must be scheme://host[:port] with scheme http or https and no path or user info", RedactURL(endpoint))
-		} else {
-			c.Endpoint = u.Scheme + "://" + u.Host
-		}
+	if raw.endpoint != "" && !l.checkEndpoint(c, raw.endpoint) {
+		ok = false
 	}
 	if ok && c.Bucket != "" && c.Region != "" {
 		if strings.Contains(c.Bucket, ".") && !c.PathStyle && strings.HasPrefix(c.Endpoint, "https:") {
@@ -246,19 +282,41 @@ func Load(getenv func(string) string) (Config, error) {
 			l.fail(EnvBucket, "%v", oneLine(err))
 		}
 	}
+}
+
+// checkEndpoint checks an endpoint override and sets c.Endpoint to its
+// scheme://host form; it reports whether the endpoint is good.
+func (l *loader) checkEndpoint(c *Config, endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil || u.Opaque != "" {
+		l.fail(EnvEndpoint, "%q must be scheme://host[:port] with scheme http or https and no path or user info", RedactURL(endpoint))
+		return false
+	}
+	c.Endpoint = u.Scheme + "://" + u.Host
+	return true
+}
+
+// checkKeysAndTypes checks the key prefix, the allowed types and the
+// single-PUT size limit.
+func (l *loader) checkKeysAndTypes(c *Config, raw rawSettings) {
 	if err := objectkey.CheckPrefix(c.KeyPrefix); err != nil {
 		l.fail(EnvKeyPrefix, "%v", err)
 	}
-	if types, err := rules.ParseTypes(allowed); err != nil {
+	if types, err := rules.ParseTypes(raw.allowed); err != nil {
 		l.fail(EnvAllowedTypes, "%v", oneLine(err))
 	} else {
 		c.AllowedTypes = types
-		l.checkActiveTypes(types, allowActive)
+		l.checkActiveTypes(types, raw.allowActive)
 	}
 	if c.Limits.MaxSize > rules.MaxPutSize {
 		l.fail(EnvMaxSize, "%d is above the single-PUT limit of 5 GiB (%d bytes)", c.Limits.MaxSize, rules.MaxPutSize)
 	}
-	l.checkMultipart(&c, multipart)
+}
+
+// checkExpiry checks the URL lifetimes: whole seconds, within SigV4's
+// maximum, the default no longer than the maximum.
+func (l *loader) checkExpiry(c *Config) {
 	if d := c.Limits.DefaultExpiry; d > 0 && d%time.Second != 0 {
 		l.fail(EnvDefaultExpiry, "%s must be whole seconds", d)
 	}
@@ -268,30 +326,31 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Limits.DefaultExpiry > c.Limits.MaxExpiry && c.Limits.MaxExpiry > 0 {
 		l.fail(EnvDefaultExpiry, "%s is above %s (%s)", c.Limits.DefaultExpiry, EnvMaxExpiry, c.Limits.MaxExpiry)
 	}
+}
+
+// checkServer checks the HTTP server's settings: listen address, log level,
+// shutdown timeout and CORS origins.
+func (l *loader) checkServer(c *Config, raw rawSettings) {
 	if err := checkListenAddr(c.ListenAddr); err != nil {
 		l.fail(EnvListenAddr, "%v", err)
 	}
-	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil || !validLevel(level) {
-		l.fail(EnvLogLevel, "%q must be debug, info, warn or error", level)
+	if err := c.LogLevel.UnmarshalText([]byte(raw.level)); err != nil || !validLevel(raw.level) {
+		l.fail(EnvLogLevel, "%q must be debug, info, warn or error", raw.level)
 	}
 	if c.ShutdownTimeout > 10*time.Minute {
 		l.fail(EnvShutdownTimeout, "%s is above 10m", c.ShutdownTimeout)
 	}
-	c.CORSOrigins = l.origins(EnvCORSOrigins, origins)
+	c.CORSOrigins = l.origins(EnvCORSOrigins, raw.origins)
+}
+
+// checkCompat checks the compat routes' overwrite and unsized settings.
+func (l *loader) checkCompat(c *Config) {
 	if c.CompatOverwrite != OverwriteAllow && c.CompatOverwrite != OverwriteRefuse {
 		l.fail(EnvCompatOverwrite, "%q must be allow or refuse", c.CompatOverwrite)
 	}
 	if c.CompatUnsized != UnsizedAllow && c.CompatUnsized != UnsizedRefuse {
 		l.fail(EnvCompatUnsized, "%q must be allow or refuse", c.CompatUnsized)
 	}
-	l.checkAuth(&c, authVars)
-	l.checkMetrics(&c, metrics)
-	c.TokenKey = l.tokenKey(tokenKey)
-
-	if err := errors.Join(l.errs...); err != nil {
-		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
-	}
-	return c, nil
 }
 
 // checkActiveTypes refuses allowed types that browsers execute or render as

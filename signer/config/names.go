@@ -104,7 +104,8 @@ const (
 	EnvRateBurst = "S3PRESIGN_RATE_BURST"
 	// EnvTrustedProxyHops is how many X-Forwarded-For hops are added by trusted proxies (1 behind an ALB).
 	EnvTrustedProxyHops = "S3PRESIGN_TRUSTED_PROXY_HOPS"
-	// EnvMetricsNamespace is the CloudWatch namespace of EMF metrics ("" turns EMF off).
+	// EnvMetricsNamespace is the CloudWatch namespace of EMF metrics; the value
+	// MetricsOff ("off") turns EMF off, and unset means DefaultMetricsNamespace.
 	EnvMetricsNamespace = "S3PRESIGN_METRICS_NAMESPACE"
 	// EnvMetricsInterval is how often aggregated metrics are flushed (Go duration).
 	EnvMetricsInterval = "S3PRESIGN_METRICS_INTERVAL"

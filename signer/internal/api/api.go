@@ -25,7 +25,8 @@ import (
 	"github.com/s3presign/s3presign/signer/internal/uploadtoken"
 )
 
-// Deps are everything the handlers need. The first five are required.
+// Deps are everything the handlers need. The first five and Auth are
+// required.
 type Deps struct {
 	// Presigner signs URLs for the bucket.
 	Presigner *presign.Presigner
@@ -58,17 +59,10 @@ type Deps struct {
 	// Content-Length.
 	CompatRefuseUnsized bool
 
-	// Authenticate, when set, wraps every URL-issuing route (not the health
-	// routes); it answers unauthenticated requests itself.
-	Authenticate func(http.Handler) http.Handler
-	// Caller, when set, names the authenticated caller of a request; keys
-	// then live under prefix + caller + "/". An empty name means none.
-	Caller func(*http.Request) string
-
-	// Auth, when set, authenticates every URL-issuing route and replaces
-	// Authenticate and Caller: the caller comes from the request context
-	// (auth.FromContext), and a request that did not pass the middleware
-	// gets no URL.
+	// Auth authenticates every URL-issuing route (not the health routes):
+	// the caller comes from the request context (auth.FromContext), and a
+	// request that did not pass the middleware gets no URL. auth.None serves
+	// every request as the anonymous caller.
 	Auth auth.Authenticator
 	// Limiter, when set with Auth, rate-limits each caller and each client
 	// IP's failed authentications.
@@ -115,6 +109,9 @@ func New(d Deps) (http.Handler, error) {
 	if d.Keys == nil {
 		errs = append(errs, errors.New("api: Keys is required"))
 	}
+	if d.Auth == nil {
+		errs = append(errs, errors.New("api: Auth is required (auth.None serves anonymous callers)"))
+	}
 	if d.Store != nil {
 		if d.Tokens == nil {
 			errs = append(errs, errors.New("api: Tokens is required with Store"))
@@ -134,17 +131,9 @@ func New(d Deps) (http.Handler, error) {
 	if d.RequestLog == nil {
 		d.RequestLog = NewRequestLog(io.Discard, slog.LevelInfo)
 	}
-	d.wireAuth()
-	if d.Authenticate == nil {
-		d.Authenticate = func(h http.Handler) http.Handler { return h }
-	}
-	if d.Caller == nil {
-		d.Caller = func(*http.Request) string { return "" }
-	}
 	mux := http.NewServeMux()
 	addRoutes(mux, &d)
-	var h http.Handler = jsonMux(mux)
-	h = limitBody(MaxBodyBytes)(h)
+	var h http.Handler = notePattern(mux)
 	h = cors(d.CORSOrigins)(h)
 	h = recoverPanics(d.Logger)(h)
 	if d.Metrics != nil {

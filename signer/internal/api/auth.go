@@ -1,11 +1,13 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth"
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
 )
@@ -18,34 +20,15 @@ const (
 	OpCompatDownload = "compat_download"
 )
 
-// notAuthenticated is what Deps.Caller returns, when Deps.Auth is set, for a
-// request that did not pass the authentication middleware. It is not a valid
-// caller name, so building a key for it fails: a route wired without the
-// middleware issues nothing rather than acting as the anonymous caller.
-const notAuthenticated = "\x00not-authenticated"
-
-// wireAuth derives Authenticate and Caller from Auth and Limiter. Each
-// URL-issuing request is authenticated first (refusals charged to the client
-// IP's bucket), then charged to its caller's bucket.
-func (d *Deps) wireAuth() {
-	if d.Auth == nil {
-		return
-	}
-	a, lim := d.Auth, d.Limiter
+// authenticate wraps a URL-issuing route: each request is authenticated
+// first (refusals charged to the client IP's bucket when a limiter is set),
+// then charged to its caller's bucket.
+func (d *Deps) authenticate(h http.Handler) http.Handler {
 	onError := func(w http.ResponseWriter, r *http.Request, err error) { writeError(w, r, d.Logger, err) }
-	d.Authenticate = func(h http.Handler) http.Handler {
-		if lim != nil {
-			h = auth.RateLimit(lim, onError)(h)
-		}
-		return auth.Middleware(a, lim, onError)(noteCaller(h))
+	if d.Limiter != nil {
+		h = auth.RateLimit(d.Limiter, onError)(h)
 	}
-	d.Caller = func(r *http.Request) string {
-		c, ok := auth.FromContext(r.Context())
-		if !ok {
-			return notAuthenticated
-		}
-		return c.Name
-	}
+	return auth.Middleware(d.Auth, d.Limiter, onError)(noteCaller(h))
 }
 
 // readable checks that the caller may get a download URL for key: it must
@@ -54,7 +37,7 @@ func (d *Deps) wireAuth() {
 // forbidden.
 func (d *Deps) readable(key, caller, scope string) error {
 	err := objectkey.Valid(key, scope)
-	if codeOf(err) != CodeForbidden {
+	if apierr.CodeOf(err) != apierr.Forbidden {
 		return err
 	}
 	if caller != "" {
@@ -63,7 +46,7 @@ func (d *Deps) readable(key, caller, scope string) error {
 				return nil
 			}
 		}
-		return &Error{Code: CodeForbidden, Message: fmt.Sprintf("key is not under your prefix %q or a prefix shared with you", scope)}
+		return &apierr.Error{Code: apierr.Forbidden, Message: fmt.Sprintf("key is not under your prefix %q or a prefix shared with you", scope)}
 	}
 	return err
 }
@@ -89,8 +72,12 @@ func (d *Deps) audit(r *http.Request, caller, op, key string, sizeLimit int64, e
 // logRefusal records why authentication refused a request (the access log
 // has only the code). Causes never hold a token or key.
 func logRefusal(log *slog.Logger, r *http.Request, err error) {
-	switch auth.KindOf(err) {
-	case auth.KindUnauthorized, auth.KindForbidden:
+	var refusal *auth.Error
+	if !errors.As(err, &refusal) {
+		return
+	}
+	switch refusal.Code {
+	case apierr.Unauthorized, apierr.Forbidden:
 		log.LogAttrs(r.Context(), slog.LevelInfo, "authentication refused",
 			slog.String("id", requestID(r)), slog.String("error", err.Error()))
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth"
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
@@ -93,7 +94,7 @@ func TestAPIKeyAuthentication(t *testing.T) {
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {
 			w := post(tt.hdr...)
-			wantError(t, w, 401, CodeUnauthorized)
+			wantError(t, w, 401, apierr.Unauthorized)
 			ch := w.Header().Get("WWW-Authenticate")
 			if !strings.HasPrefix(ch, `Bearer realm="s3presign"`) {
 				t.Errorf("WWW-Authenticate = %q, want a Bearer challenge", ch)
@@ -133,14 +134,13 @@ func TestUnauthenticatedRouteIssuesNothing(t *testing.T) {
 	keys, a := testKeys(t, "alice")
 	var d Deps
 	s := newTestServer(t, func(x *Deps) { x.Auth = a; d = *x })
-	d.wireAuth() // as New does
 	h := observe(d.RequestLog, "test-bucket", 0)(handleUpload(&d))
 	r := httptest.NewRequest("POST", "/v1/uploads", strings.NewReader(uploadBody))
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("Authorization", "Bearer "+keys["alice"])
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
-	wantError(t, w, 500, CodeInternal)
+	wantError(t, w, 500, apierr.Internal)
 
 	// Control: the same route behind the middleware issues a URL.
 	if w := s.do("POST", "/v1/uploads", "application/json", uploadBody, bearer(keys["alice"])...); w.Code != 201 {
@@ -179,9 +179,9 @@ func TestDownloadIsolationAndSharedPrefixes(t *testing.T) {
 					t.Fatalf("status %d, want 200 (body %s)", w.Code, w.Body)
 				}
 			case 403:
-				wantError(t, w, 403, CodeForbidden)
+				wantError(t, w, 403, apierr.Forbidden)
 			default:
-				wantError(t, w, tt.status, CodeInvalid)
+				wantError(t, w, tt.status, apierr.Invalid)
 			}
 		})
 	}
@@ -214,7 +214,7 @@ func TestRateLimitPerCaller(t *testing.T) {
 		}
 	}
 	w := post("alice", "X-Forwarded-For", "203.0.113.9")
-	wantError(t, w, 429, CodeRateLimited)
+	wantError(t, w, 429, apierr.RateLimited)
 	if ra := w.Header().Get("Retry-After"); ra != "1" {
 		t.Errorf("Retry-After = %q, want 1", ra)
 	}
@@ -227,7 +227,7 @@ func TestRateLimitPerCaller(t *testing.T) {
 	if w := post("alice"); w.Code != 201 {
 		t.Errorf("after the window: status %d, want 201", w.Code)
 	}
-	wantError(t, post("alice"), 429, CodeRateLimited)
+	wantError(t, post("alice"), 429, apierr.RateLimited)
 }
 
 // Failed authentications are charged to the client IP, so guessing keys is
@@ -240,10 +240,10 @@ func TestFailedAuthenticationIsRateLimitedPerIP(t *testing.T) {
 		d.Limiter = newLimiter(t, 1, 2, clock)
 	})
 	for range 2 {
-		wantError(t, s.do("POST", "/v1/uploads", "application/json", uploadBody, bearer("s3p_guess")...), 401, CodeUnauthorized)
+		wantError(t, s.do("POST", "/v1/uploads", "application/json", uploadBody, bearer("s3p_guess")...), 401, apierr.Unauthorized)
 	}
 	w := s.do("POST", "/v1/uploads", "application/json", uploadBody, bearer("s3p_guess")...)
-	wantError(t, w, 429, CodeRateLimited)
+	wantError(t, w, 429, apierr.RateLimited)
 	if w.Header().Get("Retry-After") == "" {
 		t.Error("no Retry-After")
 	}
@@ -351,7 +351,7 @@ func TestCORSAllowsAuthorization(t *testing.T) {
 	}
 	// A refusal reaches the page's script with its challenge readable.
 	w := s.do("POST", "/v1/uploads", "application/json", uploadBody, "Origin", "https://app.example.com")
-	wantError(t, w, 401, CodeUnauthorized)
+	wantError(t, w, 401, apierr.Unauthorized)
 	if w.Header().Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
 		!strings.Contains(w.Header().Get("Access-Control-Expose-Headers"), "WWW-Authenticate") ||
 		!strings.Contains(w.Header().Get("Access-Control-Expose-Headers"), "Retry-After") {

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 func TestCompatUpload(t *testing.T) {
@@ -33,24 +35,24 @@ func TestCompatUpload(t *testing.T) {
 			key: "uploads/a.png", signed: "content-length;content-type;host", headers: &compatHeaders{ContentType: "image/png", ContentLength: "1234"}},
 		{name: "size and refuse overwrites", query: "fileName=a&extension=png&mediaType=image&size=7", refuse: true, status: 200,
 			key: "uploads/a.png", signed: "content-length;content-type;host;if-none-match", headers: &compatHeaders{ContentType: "image/png", ContentLength: "7", IfNoneMatch: "*"}},
-		{name: "unsized refused", query: "fileName=a&extension=png&mediaType=image", unsized: true, status: 400, code: CodeInvalid},
+		{name: "unsized refused", query: "fileName=a&extension=png&mediaType=image", unsized: true, status: 400, code: apierr.Invalid},
 		{name: "control: sized with unsized refused", query: "fileName=a&extension=png&mediaType=image&size=5", unsized: true, status: 200,
 			key: "uploads/a.png", signed: "content-length;content-type;host", headers: &compatHeaders{ContentType: "image/png", ContentLength: "5"}},
-		{name: "size over the limit", query: "fileName=a&extension=png&mediaType=image&size=10485761", status: 413, code: CodeTooLarge},
+		{name: "size over the limit", query: "fileName=a&extension=png&mediaType=image&size=10485761", status: 413, code: apierr.TooLarge},
 		{name: "control: size at the limit", query: "fileName=a&extension=png&mediaType=image&size=10485760", status: 200,
 			key: "uploads/a.png", signed: "content-length;content-type;host", headers: &compatHeaders{ContentType: "image/png", ContentLength: "10485760"}},
-		{name: "size zero", query: "fileName=a&extension=png&mediaType=image&size=0", status: 400, code: CodeInvalid},
-		{name: "size not a number", query: "fileName=a&extension=png&mediaType=image&size=5k", status: 400, code: CodeInvalid},
-		{name: "size twice", query: "fileName=a&extension=png&mediaType=image&size=5&size=6", status: 400, code: CodeInvalid},
-		{name: "variable in name", query: "fileName=%24%7Bfilename%7D&extension=png&mediaType=image", status: 400, code: CodeInvalid},
-		{name: "media type disagrees", query: "fileName=a&extension=png&mediaType=video", status: 400, code: CodeInvalid},
-		{name: "full type disagrees", query: "fileName=a&extension=png&mediaType=image/gif", status: 400, code: CodeInvalid},
-		{name: "extension not allowed", query: "fileName=a&extension=exe&mediaType=application", status: 415, code: CodeMediaType},
-		{name: "missing everything", query: "", status: 400, code: CodeInvalid},
-		{name: "traversal", query: "fileName=../../etc/passwd&extension=png&mediaType=image", status: 400, code: CodeInvalid},
-		{name: "encoded NUL", query: "fileName=a%00b&extension=png&mediaType=image", status: 400, code: CodeInvalid},
-		{name: "slash in extension", query: "fileName=a&extension=png/x&mediaType=image", status: 400, code: CodeInvalid},
-		{name: "parameter twice", query: "fileName=a&fileName=b&extension=png&mediaType=image", status: 400, code: CodeInvalid},
+		{name: "size zero", query: "fileName=a&extension=png&mediaType=image&size=0", status: 400, code: apierr.Invalid},
+		{name: "size not a number", query: "fileName=a&extension=png&mediaType=image&size=5k", status: 400, code: apierr.Invalid},
+		{name: "size twice", query: "fileName=a&extension=png&mediaType=image&size=5&size=6", status: 400, code: apierr.Invalid},
+		{name: "variable in name", query: "fileName=%24%7Bfilename%7D&extension=png&mediaType=image", status: 400, code: apierr.Invalid},
+		{name: "media type disagrees", query: "fileName=a&extension=png&mediaType=video", status: 400, code: apierr.Invalid},
+		{name: "full type disagrees", query: "fileName=a&extension=png&mediaType=image/gif", status: 400, code: apierr.Invalid},
+		{name: "extension not allowed", query: "fileName=a&extension=exe&mediaType=application", status: 415, code: apierr.MediaType},
+		{name: "missing everything", query: "", status: 400, code: apierr.Invalid},
+		{name: "traversal", query: "fileName=../../etc/passwd&extension=png&mediaType=image", status: 400, code: apierr.Invalid},
+		{name: "encoded NUL", query: "fileName=a%00b&extension=png&mediaType=image", status: 400, code: apierr.Invalid},
+		{name: "slash in extension", query: "fileName=a&extension=png/x&mediaType=image", status: 400, code: apierr.Invalid},
+		{name: "parameter twice", query: "fileName=a&fileName=b&extension=png&mediaType=image", status: 400, code: apierr.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,9 +94,9 @@ func TestCompatAccess(t *testing.T) {
 	}{
 		{name: "reads what upload wrote", query: "fileName=demo-image&extension=png", status: 200, key: "uploads/demo-image.png"},
 		{name: "unicode name", query: "fileName=" + url.QueryEscape("Grüße") + "&extension=pdf", status: 200, key: "uploads/Grüße.pdf"},
-		{name: "extension not allowed", query: "fileName=a&extension=html", status: 415, code: CodeMediaType},
-		{name: "missing extension", query: "fileName=a", status: 400, code: CodeInvalid},
-		{name: "traversal", query: "fileName=..&extension=png", status: 400, code: CodeInvalid},
+		{name: "extension not allowed", query: "fileName=a&extension=html", status: 415, code: apierr.MediaType},
+		{name: "missing extension", query: "fileName=a", status: 400, code: apierr.Invalid},
+		{name: "traversal", query: "fileName=..&extension=png", status: 400, code: apierr.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,7 +126,7 @@ func TestCompatRoutesOff(t *testing.T) {
 	off := newTestServer(t, func(d *Deps) { d.Compat = false })
 	on := newTestServer(t, nil)
 	for _, target := range []string{"/signed-url-upload?fileName=a&extension=png&mediaType=image", "/signed-url-access?fileName=a&extension=png"} {
-		wantError(t, off.do(http.MethodGet, target, "", ""), 404, CodeNotFound)
+		wantError(t, off.do(http.MethodGet, target, "", ""), 404, apierr.NotFound)
 		if w := on.do(http.MethodGet, target, "", ""); w.Code != 200 {
 			t.Errorf("control: %s with compat on: status %d", target, w.Code)
 		}

@@ -3,9 +3,14 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // refRequest is what encoding/json makes of the same body, the reference
@@ -102,4 +107,48 @@ func FuzzDecodeObject(f *testing.F) {
 	})
 }
 
-var errTrailing = &Error{Code: CodeInvalid, Message: "trailing data"}
+var errTrailing = &apierr.Error{Code: apierr.Invalid, Message: "trailing data"}
+
+// decodeObject notes the fields seen in one uint64: a list of 64 fields
+// decodes, every one of them (the control), and a list of 65 is refused as
+// an internal error instead of confusing fields.
+func TestDecodeObjectFieldCountGuard(t *testing.T) {
+	fieldList := func(n int) ([]field, []string, string) {
+		fields := make([]field, n)
+		dst := make([]string, n)
+		body := "{"
+		for i := range fields {
+			fields[i] = field{name: fmt.Sprintf("f%d", i), dst: &dst[i]}
+			if i > 0 {
+				body += ","
+			}
+			body += fmt.Sprintf(`"f%d":"v%d"`, i, i)
+		}
+		return fields, dst, body + "}"
+	}
+	request := func(body string) *http.Request {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		return r
+	}
+
+	fields, dst, body := fieldList(maxFields)
+	if err := decodeObject(request(body), fields); err != nil {
+		t.Fatalf("%d fields: %v", maxFields, err)
+	}
+	for i, v := range dst {
+		if want := fmt.Sprintf("v%d", i); v != want {
+			t.Fatalf("field f%d = %q, want %q", i, v, want)
+		}
+	}
+	// The last field given twice is still seen as a duplicate.
+	dup := strings.TrimSuffix(body, "}") + fmt.Sprintf(`,"f%d":"again"}`, maxFields-1)
+	if err := decodeObject(request(dup), fields); apierr.CodeOf(err) != apierr.Invalid || !strings.Contains(err.Error(), "more than once") {
+		t.Fatalf("field f%d twice: %v, want a duplicate-field refusal", maxFields-1, err)
+	}
+
+	fields, _, body = fieldList(maxFields + 1)
+	if err := decodeObject(request(body), fields); err == nil || apierr.CodeOf(err) != apierr.Internal {
+		t.Fatalf("%d fields: %v, want an internal error", maxFields+1, err)
+	}
+}

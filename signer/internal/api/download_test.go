@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/rules"
 )
 
@@ -26,23 +27,23 @@ func TestDownload(t *testing.T) {
 		{name: "unicode download name", body: `{"key":"` + key + `","downloadName":"Grüße \"x\".png"}`, status: 200,
 			disposition: `attachment; filename="Gr__e _x_.png"; filename*=UTF-8''Gr%C3%BC%C3%9Fe%20%22x%22.png`},
 		{name: "compat-style key", body: `{"key":"uploads/demo-image.png"}`, status: 200},
-		{name: "outside the prefix", body: `{"key":"private/cat.png"}`, status: 403, code: CodeForbidden},
-		{name: "the prefix itself", body: `{"key":"uploads/"}`, status: 400, code: CodeInvalid},
-		{name: "traversal", body: `{"key":"uploads/../private/cat.png"}`, status: 400, code: CodeInvalid},
+		{name: "outside the prefix", body: `{"key":"private/cat.png"}`, status: 403, code: apierr.Forbidden},
+		{name: "the prefix itself", body: `{"key":"uploads/"}`, status: 400, code: apierr.Invalid},
+		{name: "traversal", body: `{"key":"uploads/../private/cat.png"}`, status: 400, code: apierr.Invalid},
 		{name: "encoded traversal is a plain name", body: `{"key":"uploads/%2e%2e%2fcat.png"}`, status: 200},
-		{name: "empty segment", body: `{"key":"uploads//cat.png"}`, status: 400, code: CodeInvalid},
-		{name: "control character", body: `{"key":"uploads/a\u0007.png"}`, status: 400, code: CodeInvalid},
-		{name: "missing key", body: `{}`, status: 400, code: CodeInvalid},
-		{name: "bad download name", body: `{"key":"` + key + `","downloadName":"a\nb.png"}`, status: 400, code: CodeInvalid},
+		{name: "empty segment", body: `{"key":"uploads//cat.png"}`, status: 400, code: apierr.Invalid},
+		{name: "control character", body: `{"key":"uploads/a\u0007.png"}`, status: 400, code: apierr.Invalid},
+		{name: "missing key", body: `{}`, status: 400, code: apierr.Invalid},
+		{name: "bad download name", body: `{"key":"` + key + `","downloadName":"a\nb.png"}`, status: 400, code: apierr.Invalid},
 		{name: "control: own caller prefix", caller: "alice", body: `{"key":"uploads/alice/` + zeroID + `/cat.png"}`, status: 200},
-		{name: "another caller's key", caller: "alice", body: `{"key":"uploads/bob/` + zeroID + `/cat.png"}`, status: 403, code: CodeForbidden},
-		{name: "unknown field", body: `{"key":"` + key + `","bucket":"other"}`, status: 400, code: CodeInvalid},
+		{name: "another caller's key", caller: "alice", body: `{"key":"uploads/bob/` + zeroID + `/cat.png"}`, status: 403, code: apierr.Forbidden},
+		{name: "unknown field", body: `{"key":"` + key + `","bucket":"other"}`, status: 400, code: apierr.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestServer(t, func(d *Deps) {
 				if tt.caller != "" {
-					d.Caller = func(*http.Request) string { return tt.caller }
+					d.Auth = callerAuth(tt.caller)
 				}
 			})
 			w := s.postJSON("/v1/downloads", tt.body)

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -48,6 +50,10 @@ type field struct {
 	dst  any // *string, **int64 or *json.RawMessage
 }
 
+// maxFields is the most fields decodeObject takes: it notes the fields
+// seen in the bits of one uint64.
+const maxFields = 64
+
 // decodeObject reads the request body as one JSON object whose members are
 // among fields, decoding each into its destination. It is strict: the
 // request must say Content-Type application/json, the body must be a single
@@ -59,6 +65,10 @@ type field struct {
 // string without escapes is taken as it is (invalid UTF-8 then reaches the
 // validators, which refuse it), anything else goes through json.Unmarshal.
 func decodeObject(r *http.Request, fields []field) error {
+	if len(fields) > maxFields {
+		// A handler's own field list: our fault, not the client's.
+		return fmt.Errorf("decodeObject: %d fields, at most %d", len(fields), maxFields)
+	}
 	if err := checkJSONContentType(r.Header.Get("Content-Type")); err != nil {
 		return err
 	}
@@ -75,7 +85,7 @@ func decodeObject(r *http.Request, fields []field) error {
 	}
 	i := skipSpace(data, 0)
 	if data[i] != '{' {
-		return &Error{Code: CodeInvalid, Message: "body must be a JSON object"}
+		return &apierr.Error{Code: apierr.Invalid, Message: "body must be a JSON object"}
 	}
 	i++
 	var (
@@ -101,14 +111,14 @@ func decodeObject(r *http.Request, fields []field) error {
 		n := indexOf(fields, rawName)
 		switch {
 		case n < 0:
-			probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("unknown field %q", clip(decodeName(rawName)))})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("unknown field %q", clip(decodeName(rawName)))})
 			continue
 		case seen&(1<<n) != 0:
-			probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("field %q appears more than once", fields[n].name)})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("field %q appears more than once", fields[n].name)})
 		}
 		seen |= 1 << n
 		if err := decodeValue(value, fields[n].dst); err != nil {
-			probs.add(&Error{Code: CodeInvalid, Message: fields[n].name + ": " + err.Error()})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: fields[n].name + ": " + err.Error()})
 		}
 	}
 }
@@ -231,18 +241,18 @@ func bodyError(err error) error {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return &Error{Code: CodeTooLarge, Message: fmt.Sprintf("body is larger than %d bytes", mbe.Limit)}
+		return &apierr.Error{Code: apierr.TooLarge, Message: fmt.Sprintf("body is larger than %d bytes", mbe.Limit)}
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return &Error{Code: CodeInvalid, Message: "body is empty or ends early; want a JSON object"}
+		return &apierr.Error{Code: apierr.Invalid, Message: "body is empty or ends early; want a JSON object"}
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		if se.Offset == 0 || strings.HasPrefix(se.Error(), "unexpected end") {
-			return &Error{Code: CodeInvalid, Message: "body is empty or ends early; want a JSON object"}
+			return &apierr.Error{Code: apierr.Invalid, Message: "body is empty or ends early; want a JSON object"}
 		}
-		return &Error{Code: CodeInvalid, Message: fmt.Sprintf("body is not valid JSON (at byte %d): %v", se.Offset, se)}
+		return &apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("body is not valid JSON (at byte %d): %v", se.Offset, se)}
 	}
-	return &Error{Code: CodeInvalid, Message: "body could not be read"}
+	return &apierr.Error{Code: apierr.Invalid, Message: "body could not be read"}
 }
 
 // checkJSONContentType accepts application/json, optionally with
@@ -258,7 +268,7 @@ func checkJSONContentType(ct string) error {
 			return nil
 		}
 	}
-	return &Error{Code: CodeMediaType, Message: "request Content-Type must be application/json"}
+	return &apierr.Error{Code: apierr.MediaType, Message: "request Content-Type must be application/json"}
 }
 
 // clip shortens client input quoted in messages.

@@ -11,84 +11,51 @@ import (
 	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
-// Stable error codes of the API (defined once, in apierr). Clients may rely
-// on them; messages may change.
-const (
-	CodeInvalid          = apierr.Invalid
-	CodeUnauthorized     = apierr.Unauthorized
-	CodeForbidden        = apierr.Forbidden
-	CodeNotFound         = apierr.NotFound
-	CodeMethodNotAllowed = apierr.MethodNotAllowed
-	CodeConflict         = apierr.Conflict
-	CodeTooLarge         = apierr.TooLarge
-	CodeMediaType        = apierr.MediaType
-	CodeRateLimited      = apierr.RateLimited
-	CodeInternal         = apierr.Internal
-	CodeUnavailable      = apierr.Unavailable
-)
-
 // Status maps an error code to its HTTP status: the one place that does.
 // Unknown codes are internal errors.
 func Status(code string) int {
 	switch code {
-	case CodeInvalid:
+	case apierr.Invalid:
 		return http.StatusBadRequest
-	case CodeUnauthorized:
+	case apierr.Unauthorized:
 		return http.StatusUnauthorized
-	case CodeForbidden:
+	case apierr.Forbidden:
 		return http.StatusForbidden
-	case CodeNotFound:
+	case apierr.NotFound:
 		return http.StatusNotFound
-	case CodeMethodNotAllowed:
+	case apierr.MethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case CodeConflict:
+	case apierr.Conflict:
 		return http.StatusConflict
-	case CodeTooLarge:
+	case apierr.TooLarge:
 		return http.StatusRequestEntityTooLarge
-	case CodeMediaType:
+	case apierr.MediaType:
 		return http.StatusUnsupportedMediaType
-	case CodeRateLimited:
+	case apierr.RateLimited:
 		return http.StatusTooManyRequests
-	case CodeUnavailable:
+	case apierr.Unavailable:
 		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
 }
 
-// Error is an API error: a stable code and a message meant for the client.
-// Errors from other packages take part when they have an ErrorCode() string
-// method.
-type Error = apierr.Error
-
-// coder is implemented by every error that carries an API code.
-type coder interface{ ErrorCode() string }
-
 // publicMessager is implemented by errors whose Error() holds a cause meant
 // for logs only; PublicMessage is what the client sees.
 type publicMessager interface{ PublicMessage() string }
-
-// codeOf returns the API code of err, or CodeInternal.
-func codeOf(err error) string {
-	var c coder
-	if errors.As(err, &c) {
-		return c.ErrorCode()
-	}
-	return CodeInternal
-}
 
 // severity orders codes when one request has several problems: the response
 // carries the most fundamental one (a malformed request before a refused
 // type before a size), and the message lists them all.
 func severity(code string) int {
 	switch code {
-	case CodeInvalid:
+	case apierr.Invalid:
 		return 0
-	case CodeMediaType:
+	case apierr.MediaType:
 		return 1
-	case CodeTooLarge:
+	case apierr.TooLarge:
 		return 2
-	case CodeForbidden:
+	case apierr.Forbidden:
 		return 3
 	default:
 		return 4
@@ -104,7 +71,7 @@ func (p *problems) add(err error) {
 	}
 }
 
-// err returns nil, the only problem, or an *Error with the most fundamental
+// err returns nil, the only problem, or an *apierr.Error with the most fundamental
 // code and every message.
 func (p problems) err() error {
 	switch len(p) {
@@ -113,15 +80,15 @@ func (p problems) err() error {
 	case 1:
 		return p[0]
 	}
-	code := codeOf(p[0])
+	code := apierr.CodeOf(p[0])
 	msgs := make([]string, len(p))
 	for i, e := range p {
-		if c := codeOf(e); severity(c) < severity(code) {
+		if c := apierr.CodeOf(e); severity(c) < severity(code) {
 			code = c
 		}
 		msgs[i] = e.Error()
 	}
-	return &Error{Code: code, Message: strings.Join(msgs, "; ")}
+	return &apierr.Error{Code: code, Message: strings.Join(msgs, "; ")}
 }
 
 // errorBody is the JSON shape of every error response.
@@ -138,13 +105,13 @@ type errorDetail struct {
 // cause and shown to the client only as "internal error"; unavailable ones
 // are logged as warnings.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	code := codeOf(err)
+	code := apierr.CodeOf(err)
 	msg := err.Error()
 	switch code {
-	case CodeInternal:
+	case apierr.Internal:
 		log.LogAttrs(r.Context(), slog.LevelError, "internal error", slog.String("id", requestID(r)), slog.String("error", msg))
 		msg = "internal error"
-	case CodeUnavailable:
+	case apierr.Unavailable:
 		log.LogAttrs(r.Context(), slog.LevelWarn, "unavailable", slog.String("id", requestID(r)), slog.String("error", msg))
 	default:
 		logRefusal(log, r, err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
 )
 
@@ -80,7 +81,7 @@ func completedParts[P interface{ numberAndETag() (*int64, *string) }](in []P, na
 	for i, p := range in {
 		n, etag := p.numberAndETag()
 		if n == nil || etag == nil {
-			return nil, &Error{Code: CodeInvalid, Message: fmt.Sprintf("parts[%d] needs %s", i, names)}
+			return nil, &apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("parts[%d] needs %s", i, names)}
 		}
 		parts[i] = completedPart{number: *n, etag: *etag}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/presign"
 	"github.com/s3presign/s3presign/signer/internal/rules"
 )
@@ -135,13 +136,13 @@ func handleCompatAccess(d *Deps) http.HandlerFunc {
 func (d *Deps) compatSize(v string, probs *problems) int64 {
 	if v == "" {
 		if d.CompatRefuseUnsized {
-			probs.add(&Error{Code: CodeInvalid, Message: "size is required: add the query parameter size=<the file's length in bytes> (a browser's file.size), which the URL then signs as Content-Length"})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: "size is required: add the query parameter size=<the file's length in bytes> (a browser's file.size), which the URL then signs as Content-Length"})
 		}
 		return 0
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("size %q must be a whole number of bytes", clip(v))})
+		probs.add(&apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("size %q must be a whole number of bytes", clip(v))})
 		return 0
 	}
 	if err := d.Rules.CheckSize(n); err != nil {
@@ -189,7 +190,7 @@ func singleQuery(raw, name string, probs *problems) string {
 		v = val
 	}
 	if n > 1 {
-		probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("query parameter %q is given %d times", name, n)})
+		probs.add(&apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("query parameter %q is given %d times", name, n)})
 		return ""
 	}
 	return v
@@ -205,7 +206,7 @@ func single(q url.Values, name string, probs *problems) string {
 	case 1:
 		return v[0]
 	default:
-		probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("query parameter %q is given %d times", name, len(v))})
+		probs.add(&apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("query parameter %q is given %d times", name, len(v))})
 		return ""
 	}
 }

@@ -8,10 +8,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/rules"
 )
 
-// Operations named in audit lines by the issue 5 routes.
+// Operations named in audit lines by the POST-policy and multipart routes
+// (v1 and Uppy).
 const (
 	// OpUploadPost is a presigned POST policy (v1 "method": "POST", Uppy params).
 	OpUploadPost = "upload_post"
@@ -60,7 +62,7 @@ func handleMultipartCreate(d *Deps) http.HandlerFunc {
 		var probs problems
 		ct := d.checkNameAndType(&probs, "fileName", q.FileName, q.ContentType)
 		if q.Size == nil {
-			probs.add(&Error{Code: CodeInvalid, Message: "size is required"})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: "size is required"})
 		} else {
 			probs.add(d.Multipart.CheckSize(*q.Size))
 		}
@@ -123,9 +125,9 @@ func handleMultipartParts(d *Deps) http.HandlerFunc {
 		var probs problems
 		var numbers []int64
 		if len(q.PartNumbers) == 0 {
-			probs.add(&Error{Code: CodeInvalid, Message: "partNumbers is required"})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: "partNumbers is required"})
 		} else if err := decodeStrict(q.PartNumbers, &numbers); err != nil {
-			probs.add(&Error{Code: CodeInvalid, Message: "partNumbers must be an array of integers"})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: "partNumbers must be an array of integers"})
 		}
 		requested, err := expiresIn(q.ExpiresIn)
 		probs.add(err)
@@ -217,10 +219,10 @@ func handleMultipartComplete(d *Deps) http.HandlerFunc {
 		}
 		var in []v1Part
 		if len(q.Parts) == 0 {
-			return &Error{Code: CodeInvalid, Message: "parts is required"}
+			return &apierr.Error{Code: apierr.Invalid, Message: "parts is required"}
 		}
 		if err := decodeStrict(q.Parts, &in); err != nil {
-			return &Error{Code: CodeInvalid, Message: `parts must be an array of {"partNumber": n, "etag": "..."} objects`}
+			return &apierr.Error{Code: apierr.Invalid, Message: `parts must be an array of {"partNumber": n, "etag": "..."} objects`}
 		}
 		parts, err := completedParts(in, "partNumber and etag")
 		if err != nil {

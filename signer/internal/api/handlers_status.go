@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/scan"
 	"github.com/s3presign/s3presign/signer/uploadevent"
 )
@@ -80,7 +81,7 @@ func (d *Deps) headObject(ctx context.Context, key string) (*uploadStatusRespons
 	if err != nil {
 		var ae smithy.APIError
 		if errors.As(err, &ae) && (ae.ErrorCode() == "NotFound" || ae.ErrorCode() == "NoSuchKey") {
-			return nil, &s3Failure{code: CodeNotFound, message: "no such object: the upload has not completed, or the key is wrong", cause: err}
+			return nil, &s3Failure{code: apierr.NotFound, message: "no such object: the upload has not completed, or the key is wrong", cause: err}
 		}
 		return nil, s3Error(err)
 	}
@@ -109,9 +110,9 @@ func (d *Deps) scanState(ctx context.Context, key string) (string, error) {
 	res, err := d.Scan.Check(ctx, key)
 	switch {
 	case errors.Is(err, scan.ErrNoSuchObject):
-		return "", &scanFailure{CodeNotFound, "no such object", err}
+		return "", &scanFailure{apierr.NotFound, "no such object", err}
 	case errors.Is(err, scan.ErrUnavailable):
-		return "", &scanFailure{CodeUnavailable, "cannot read the malware scan result now; try again", err}
+		return "", &scanFailure{apierr.Unavailable, "cannot read the malware scan result now; try again", err}
 	case err != nil:
 		return "", fmt.Errorf("malware scan state of %q: %w", key, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/presign"
 )
 
@@ -67,13 +68,13 @@ func handleUpload(d *Deps) http.HandlerFunc {
 		if q.Size != nil {
 			probs.add(d.Rules.CheckSize(*q.Size))
 		} else if q.Method != http.MethodPost {
-			probs.add(&Error{Code: CodeInvalid, Message: `size is required for a PUT upload: send "size" with the file's length in bytes (a browser's file.size); a client that cannot know it sends "method":"POST"`})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: `size is required for a PUT upload: send "size" with the file's length in bytes (a browser's file.size); a client that cannot know it sends "method":"POST"`})
 		}
 		if q.SHA256 != "" {
 			probs.add(checkSHA256(q.SHA256))
 		}
 		if q.Method != "" && q.Method != http.MethodPut && q.Method != http.MethodPost {
-			probs.add(&Error{Code: CodeInvalid, Message: `method must be "PUT" or "POST"`})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: `method must be "PUT" or "POST"`})
 		}
 		requested, err := expiresIn(q.ExpiresIn)
 		probs.add(err)
@@ -116,7 +117,7 @@ func handleUpload(d *Deps) http.HandlerFunc {
 func checkSHA256(s string) error {
 	b, err := base64.StdEncoding.DecodeString(s)
 	if err != nil || len(b) != sha256.Size || base64.StdEncoding.EncodeToString(b) != s {
-		return &Error{Code: CodeInvalid, Message: "sha256 must be the standard base64 form of a 32-byte SHA-256 digest (44 characters)"}
+		return &apierr.Error{Code: apierr.Invalid, Message: "sha256 must be the standard base64 form of a 32-byte SHA-256 digest (44 characters)"}
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/rules"
 	"github.com/s3presign/s3presign/signer/internal/uploadtoken"
 )
@@ -102,7 +103,7 @@ func handleUppyCreate(d *Deps) http.HandlerFunc {
 		var probs problems
 		ct := d.checkNameAndType(&probs, "filename", q.Filename, q.Type)
 		if len(q.Metadata) > 0 && q.Metadata[0] != '{' {
-			probs.add(&Error{Code: CodeInvalid, Message: "metadata must be an object"})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: "metadata must be an object"})
 		}
 		if err := probs.err(); err != nil {
 			return err
@@ -138,22 +139,22 @@ func (d *Deps) uppyUpload(r *http.Request) (upload, error) {
 		return upload{}, err
 	}
 	if key == "" {
-		return upload{}, &Error{Code: CodeInvalid, Message: `the object key must be passed as a query parameter, e.g. "?key=..."`}
+		return upload{}, &apierr.Error{Code: apierr.Invalid, Message: `the object key must be passed as a query parameter, e.g. "?key=..."`}
 	}
 	id64, token, ok := strings.Cut(r.PathValue("uploadId"), ".")
 	id, err := base64.RawURLEncoding.Strict().DecodeString(id64)
 	if !ok || err != nil || len(id) == 0 || token == "" {
-		return upload{}, &Error{Code: CodeNotFound, Message: "no such multipart upload"}
+		return upload{}, &apierr.Error{Code: apierr.NotFound, Message: "no such multipart upload"}
 	}
 	u, err := d.verifyUpload(r, token, string(id), false)
 	if uploadtoken.IsMalformed(err) {
-		return upload{}, &Error{Code: CodeNotFound, Message: "no such multipart upload"}
+		return upload{}, &apierr.Error{Code: apierr.NotFound, Message: "no such multipart upload"}
 	}
 	if err != nil {
 		return upload{}, err
 	}
 	if key != u.Key {
-		return upload{}, &Error{Code: CodeForbidden, Message: "key is not the key of this upload"}
+		return upload{}, &apierr.Error{Code: apierr.Forbidden, Message: "key is not the key of this upload"}
 	}
 	return u, nil
 }
@@ -201,7 +202,7 @@ func handleUppyBatch(d *Deps) http.HandlerFunc {
 		list := single(r.URL.Query(), "partNumbers", &probs)
 		var numbers []int64
 		if list == "" && len(probs) == 0 {
-			probs.add(&Error{Code: CodeInvalid, Message: `the part numbers must be passed as a comma separated query parameter, e.g. "?partNumbers=4,6,7"`})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: `the part numbers must be passed as a comma separated query parameter, e.g. "?partNumbers=4,6,7"`})
 		}
 		for s := range strings.SplitSeq(list, ",") {
 			if list == "" || len(numbers) > maxPartsPerBatch {
@@ -209,7 +210,7 @@ func handleUppyBatch(d *Deps) http.HandlerFunc {
 			}
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
-				probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("part number %q is not a number", clip(s))})
+				probs.add(&apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("part number %q is not a number", clip(s))})
 				continue
 			}
 			numbers = append(numbers, n)
@@ -251,7 +252,7 @@ func handleUppySign(d *Deps) http.HandlerFunc {
 		}
 		n, perr := strconv.ParseInt(r.PathValue("partNumber"), 10, 64)
 		if perr != nil {
-			return &Error{Code: CodeInvalid, Message: "the part number must be a number between 1 and 10000"}
+			return &apierr.Error{Code: apierr.Invalid, Message: "the part number must be a number between 1 and 10000"}
 		}
 		if err := checkPartNumber(n, d.partLimit(u)); err != nil {
 			return err
@@ -295,7 +296,7 @@ func handleUppyComplete(d *Deps) http.HandlerFunc {
 		}
 		var in []uppyCompletePart
 		if len(q.Parts) == 0 || json.Unmarshal(q.Parts, &in) != nil {
-			return &Error{Code: CodeInvalid, Message: "parts must be an array of {ETag, PartNumber} objects"}
+			return &apierr.Error{Code: apierr.Invalid, Message: "parts must be an array of {ETag, PartNumber} objects"}
 		}
 		parts, err := completedParts(in, "PartNumber and ETag")
 		if err != nil {

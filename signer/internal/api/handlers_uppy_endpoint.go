@@ -117,6 +117,6 @@ func (d *Deps) endpointAuth(h http.Handler) http.Handler {
 }
 
 // uppyEndpointReady reports whether caller-bound endpoints can be served:
-// they need the token secret, and the caller from the auth middleware's
-// context (Deps.Auth), which endpointAuth fills in its stead.
-func (d *Deps) uppyEndpointReady() bool { return d.Tokens != nil && d.Auth != nil }
+// they need the token secret, which names the caller that endpointAuth puts
+// in the context in the authentication middleware's stead.
+func (d *Deps) uppyEndpointReady() bool { return d.Tokens != nil }

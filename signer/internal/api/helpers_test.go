@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/s3presign/s3presign/signer/internal/auth"
 	"github.com/s3presign/s3presign/signer/internal/creds"
 	"github.com/s3presign/s3presign/signer/internal/objectkey"
 	"github.com/s3presign/s3presign/signer/internal/presign"
@@ -92,6 +93,7 @@ func newTestServer(t testing.TB, opt func(*Deps)) *testServer {
 		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		RequestLog: NewRequestLog(logs, slog.LevelDebug),
 		Compat:     true,
+		Auth:       callerAuth(""),
 	}
 	if opt != nil {
 		opt(&d)
@@ -101,6 +103,18 @@ func newTestServer(t testing.TB, opt func(*Deps)) *testServer {
 		t.Fatal(err)
 	}
 	return &testServer{h: h, logs: logs}
+}
+
+// stubAuth is a stub authenticator for the production auth wiring
+// (Deps.Auth): it names each request's caller, or refuses it.
+type stubAuth func(r *http.Request) (auth.Caller, error)
+
+func (f stubAuth) Authenticate(r *http.Request) (auth.Caller, error) { return f(r) }
+
+// callerAuth authenticates every request as the caller named name ("" is the
+// anonymous caller).
+func callerAuth(name string) stubAuth {
+	return func(*http.Request) (auth.Caller, error) { return auth.Caller{Name: name}, nil }
 }
 
 // do sends one request through the handler.

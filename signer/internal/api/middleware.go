@@ -10,10 +10,10 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth"
 )
 
@@ -46,11 +46,6 @@ type exchange struct {
 
 	// Header values held here, so that setting them allocates no slice.
 	idHeader, lengthHeader [1]string
-
-	// muxErrors is set while the ServeMux itself serves the request: its
-	// plain-text 404 and 405 answers are replaced by JSON errors.
-	muxErrors bool
-	swallow   bool // the rest of a replaced body is dropped
 }
 
 type exchangeKey struct{}
@@ -81,33 +76,8 @@ func requestID(r *http.Request) string {
 	return ""
 }
 
-// RequestID returns the id the middleware gave the request's context, for
-// other packages' log lines (e.g. an audit log).
-func RequestID(ctx context.Context) string {
-	if x, _ := ctx.Value(exchangeKey{}).(*exchange); x != nil {
-		return x.id
-	}
-	return ""
-}
-
 func (x *exchange) WriteHeader(status int) {
 	if x.status != 0 {
-		return
-	}
-	if x.muxErrors && (status == http.StatusNotFound || status == http.StatusMethodNotAllowed) &&
-		strings.HasPrefix(x.Header().Get("Content-Type"), "text/plain") {
-		// The mux's own answer (http.Error): keep its status and Allow
-		// header, replace its body.
-		x.muxErrors = false
-		code, msg := CodeNotFound, "no such route"
-		if status == http.StatusMethodNotAllowed {
-			code, msg = CodeMethodNotAllowed, "method not allowed; allowed: "+x.Header().Get("Allow")
-		}
-		x.code = code
-		h := x.Header()
-		h.Del("X-Content-Type-Options")
-		writeJSON(x, status, errorBody{Error: errorDetail{Code: code, Message: msg}})
-		x.swallow = true
 		return
 	}
 	x.status = status
@@ -115,14 +85,8 @@ func (x *exchange) WriteHeader(status int) {
 }
 
 func (x *exchange) Write(p []byte) (int, error) {
-	if x.swallow {
-		return len(p), nil
-	}
 	if x.status == 0 {
 		x.WriteHeader(http.StatusOK)
-		if x.swallow {
-			return len(p), nil
-		}
 	}
 	n, err := x.ResponseWriter.Write(p)
 	x.bytes += int64(n)
@@ -199,7 +163,7 @@ func recoverPanics(log *slog.Logger) func(http.Handler) http.Handler {
 					slog.String("panic", fmt.Sprint(v)),
 					slog.String("stack", string(debug.Stack())))
 				if x := exchangeOf(r); x == nil || x.status == 0 {
-					writeErrorCode(w, r, CodeInternal, "internal error")
+					writeErrorCode(w, r, apierr.Internal, "internal error")
 				}
 			}()
 			next.ServeHTTP(w, r)
@@ -211,37 +175,23 @@ func recoverPanics(log *slog.Logger) func(http.Handler) http.Handler {
 // up to 10,000 parts with their ETags.
 const MaxCompleteBodyBytes = 1 << 20
 
-// limitBody caps request bodies at max bytes (MaxCompleteBodyBytes for a
-// multipart completion): a declared larger body gets 413 at once, a longer
-// chunked body fails the read (and then 413).
-func limitBody(max int64) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			max := max
-			if isCompletion(r) {
-				max = MaxCompleteBodyBytes
-			}
-			if r.ContentLength > max {
-				writeErrorCode(w, r, CodeTooLarge, fmt.Sprintf("body is larger than %d bytes", max))
-				return
-			}
-			// A body with a declared length is already cut there by net/http,
-			// so only a chunked body (length -1) needs the reader that
-			// counts; this saves an allocation on every JSON request.
-			if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
-				r.Body = http.MaxBytesReader(w, r.Body, max)
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
-// isCompletion reports whether r may be a multipart completion (v1 or Uppy).
-func isCompletion(r *http.Request) bool {
-	p := r.URL.Path
-	return r.Method == http.MethodPost && strings.HasSuffix(p, "/complete") &&
-		(strings.HasPrefix(p, "/v1/multipart/") || strings.HasPrefix(p, "/s3/multipart/") ||
-			(strings.HasPrefix(p, uppyEndpointPrefix) && strings.Contains(p, "/s3/multipart/")))
+// limitBody serves next with request bodies capped at max bytes (routes.go
+// names the cap of each route): a declared larger body gets 413 at once, a
+// longer chunked body fails the read (and then 413).
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			writeErrorCode(w, r, apierr.TooLarge, fmt.Sprintf("body is larger than %d bytes", max))
+			return
+		}
+		// A body with a declared length is already cut there by net/http,
+		// so only a chunked body (length -1) needs the reader that
+		// counts; this saves an allocation on every JSON request.
+		if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, max)
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // CORS settings for the signer's own routes.
@@ -276,7 +226,7 @@ func cors(origins []string) func(http.Handler) http.Handler {
 					x.pattern = routePreflight // no route matches a preflight
 				}
 				if !allowed {
-					writeErrorCode(w, r, CodeForbidden, "origin not allowed")
+					writeErrorCode(w, r, apierr.Forbidden, "origin not allowed")
 					return
 				}
 				h.Set("Access-Control-Allow-Origin", origin)
@@ -295,18 +245,14 @@ func cors(origins []string) func(http.Handler) http.Handler {
 	}
 }
 
-// jsonMux serves mux, replacing its plain-text 404 and 405 answers with JSON
-// errors (the 405 keeps its Allow header), and records the matched pattern.
-func jsonMux(mux *http.ServeMux) http.Handler {
+// notePattern serves mux and records the route pattern that served the
+// request for its log line and metrics; requests that no route serves (the
+// fallback's 404 and 405) are recorded with no pattern.
+func notePattern(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		x := exchangeOf(r)
-		if x == nil {
-			mux.ServeHTTP(w, r)
-			return
-		}
-		x.muxErrors = true
 		mux.ServeHTTP(w, r)
-		x.muxErrors = false
-		x.pattern = r.Pattern
+		if x := exchangeOf(r); x != nil && r.Pattern != routeFallback {
+			x.pattern = r.Pattern
+		}
 	})
 }

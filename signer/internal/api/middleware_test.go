@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth"
 )
 
@@ -20,12 +21,12 @@ func TestRoutingErrorsAreJSON(t *testing.T) {
 		status         int
 		code, allow    string
 	}{
-		{method: "GET", target: "/nope", status: 404, code: CodeNotFound},
-		{method: "GET", target: "/v1/uploads", status: 405, code: CodeMethodNotAllowed, allow: "POST"},
-		{method: "DELETE", target: "/v1/downloads", status: 405, code: CodeMethodNotAllowed, allow: "POST"},
-		{method: "POST", target: "/healthz", status: 405, code: CodeMethodNotAllowed, allow: "GET, HEAD"},
-		{method: "PUT", target: "/signed-url-upload", status: 405, code: CodeMethodNotAllowed, allow: "GET, HEAD"},
-		{method: "OPTIONS", target: "/v1/uploads", status: 405, code: CodeMethodNotAllowed, allow: "POST"},
+		{method: "GET", target: "/nope", status: 404, code: apierr.NotFound},
+		{method: "GET", target: "/v1/uploads", status: 405, code: apierr.MethodNotAllowed, allow: "POST"},
+		{method: "DELETE", target: "/v1/downloads", status: 405, code: apierr.MethodNotAllowed, allow: "POST"},
+		{method: "POST", target: "/healthz", status: 405, code: apierr.MethodNotAllowed, allow: "GET, HEAD"},
+		{method: "PUT", target: "/signed-url-upload", status: 405, code: apierr.MethodNotAllowed, allow: "GET, HEAD"},
+		{method: "OPTIONS", target: "/v1/uploads", status: 405, code: apierr.MethodNotAllowed, allow: "POST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
@@ -56,7 +57,7 @@ func TestHealth(t *testing.T) {
 	if w := down.do("GET", "/healthz", "", ""); w.Code != 200 {
 		t.Errorf("liveness must not depend on credentials: status %d", w.Code)
 	}
-	e := wantError(t, down.do("GET", "/readyz", "", ""), 503, CodeUnavailable)
+	e := wantError(t, down.do("GET", "/readyz", "", ""), 503, apierr.Unavailable)
 	if strings.Contains(e.Message, "connection refused") {
 		t.Errorf("readyz leaks the cause: %q", e.Message)
 	}
@@ -125,7 +126,7 @@ func TestPanicBecomesJSON500(t *testing.T) {
 	})))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
-	wantError(t, w, 500, CodeInternal)
+	wantError(t, w, 500, apierr.Internal)
 	if !strings.Contains(logs.String(), `"panic":"boom"`) || !strings.Contains(logs.String(), `"status":500`) {
 		t.Errorf("panic not logged:\n%s", logs)
 	}
@@ -151,7 +152,7 @@ func TestCORS(t *testing.T) {
 		t.Errorf("allowed preflight: %d %v", w.Code, w.Header())
 	}
 	w = preflight("https://evil.example")
-	wantError(t, w, 403, CodeForbidden)
+	wantError(t, w, 403, apierr.Forbidden)
 	if w.Header().Get("Access-Control-Allow-Origin") != "" {
 		t.Error("a refused preflight carries Access-Control-Allow-Origin")
 	}
@@ -179,12 +180,10 @@ func TestCORS(t *testing.T) {
 }
 
 func TestAuthenticateWrapsOnlyURLRoutes(t *testing.T) {
-	deny := func(http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			writeErrorCode(w, r, CodeUnauthorized, "authentication required")
-		})
+	var deny stubAuth = func(*http.Request) (auth.Caller, error) {
+		return auth.Caller{}, &auth.Error{Code: apierr.Unauthorized, Message: "authentication required"}
 	}
-	s := newTestServer(t, func(d *Deps) { d.Authenticate = deny })
+	s := newTestServer(t, func(d *Deps) { d.Auth = deny })
 	for _, req := range []struct{ method, target, body string }{
 		{"POST", "/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`},
 		{"POST", "/v1/downloads", `{"key":"uploads/a.png"}`},
@@ -195,7 +194,7 @@ func TestAuthenticateWrapsOnlyURLRoutes(t *testing.T) {
 		if req.body != "" {
 			ct = "application/json"
 		}
-		wantError(t, s.do(req.method, req.target, ct, req.body), 401, CodeUnauthorized)
+		wantError(t, s.do(req.method, req.target, ct, req.body), 401, apierr.Unauthorized)
 	}
 	for _, target := range []string{"/healthz", "/readyz"} {
 		if w := s.do("GET", target, "", ""); w.Code != 200 {
@@ -206,9 +205,9 @@ func TestAuthenticateWrapsOnlyURLRoutes(t *testing.T) {
 
 func TestStatusMapsEveryCode(t *testing.T) {
 	want := map[string]int{
-		CodeInvalid: 400, CodeUnauthorized: 401, CodeForbidden: 403, CodeNotFound: 404, CodeMethodNotAllowed: 405,
-		CodeConflict: 409, CodeTooLarge: 413, CodeMediaType: 415, CodeRateLimited: 429, CodeInternal: 500,
-		CodeUnavailable: 503, "something-else": 500,
+		apierr.Invalid: 400, apierr.Unauthorized: 401, apierr.Forbidden: 403, apierr.NotFound: 404, apierr.MethodNotAllowed: 405,
+		apierr.Conflict: 409, apierr.TooLarge: 413, apierr.MediaType: 415, apierr.RateLimited: 429, apierr.Internal: 500,
+		apierr.Unavailable: 503, "something-else": 500,
 	}
 	for code, status := range want {
 		if got := Status(code); got != status {
@@ -226,5 +225,85 @@ func TestNewRequiresDeps(t *testing.T) {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}
+	}
+}
+
+// Each route declares its body cap in routes.go: the three multipart
+// completions take a body larger than MaxBodyBytes (the control), every
+// other route refuses it, and so does a path no route serves. Over
+// MaxCompleteBodyBytes, completions refuse too.
+func TestBodyCapsPerRoute(t *testing.T) {
+	s, keys, _ := uppyEndpointServer(t, &store{})
+	ep := mint(t, s, keys["alice"], `{}`)
+	auth := bearer(keys["alice"])
+	between := strings.Repeat(" ", MaxBodyBytes+1)
+	over := strings.Repeat(" ", MaxCompleteBodyBytes+1)
+	tests := []struct {
+		method, target string
+		completion     bool
+	}{
+		{"POST", "/v1/multipart/upload-1/complete", true},
+		{"POST", "/s3/multipart/upload-1/complete", true},
+		{"POST", ep.Path + "/s3/multipart/upload-1/complete", true},
+		{"POST", "/v1/uploads", false},
+		{"POST", "/v1/downloads", false},
+		{"POST", "/v1/multipart", false},
+		{"POST", "/v1/multipart/upload-1/parts", false},
+		{"POST", "/s3/multipart", false},
+		{"POST", "/v1/uppy", false},
+		{"POST", ep.Path + "/s3/multipart", false},
+		{"PUT", "/v1/multipart/upload-1/complete", false}, // no route for PUT
+		{"POST", "/no/such/route", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
+			w := s.do(tt.method, tt.target, "application/json", `{}`+between, auth...)
+			if tt.completion {
+				if w.Code == 413 {
+					t.Fatalf("a completion of %d bytes: 413, want it read (body %s)", MaxBodyBytes+3, w.Body)
+				}
+				wantError(t, s.do(tt.method, tt.target, "application/json", `{}`+over, auth...), 413, apierr.TooLarge)
+				return
+			}
+			wantError(t, w, 413, apierr.TooLarge)
+		})
+	}
+}
+
+// Paths that several routes share answer 405 with every method of every
+// route the path matches, as net/http's own 405 lists them, and 404 when no
+// route has the path.
+func TestMethodNotAllowedListsEveryRouteOfThePath(t *testing.T) {
+	s := newMultipartServer(t, &store{}, nil)
+	tests := []struct {
+		method, target, allow string
+	}{
+		{"PUT", "/v1/multipart/upload-1/parts", "GET, HEAD, POST"},
+		{"PUT", "/v1/multipart/upload-1", "DELETE"},
+		{"GET", "/v1/multipart", "POST"},
+		{"PUT", "/s3/multipart/upload-1", "DELETE, GET, HEAD"},
+		// complete (POST) and {partNumber} (GET) both match.
+		{"PUT", "/s3/multipart/upload-1/complete", "GET, HEAD, POST"},
+		{"DELETE", "/s3/params", "GET, HEAD"},
+	}
+	for _, tt := range tests {
+		w := s.do(tt.method, tt.target, "", "")
+		e := wantError(t, w, 405, apierr.MethodNotAllowed)
+		if got := w.Header().Get("Allow"); got != tt.allow {
+			t.Errorf("%s %s: Allow = %q, want %q", tt.method, tt.target, got, tt.allow)
+		}
+		if !strings.HasSuffix(e.Message, "allowed: "+tt.allow) {
+			t.Errorf("%s %s: message %q does not list %q", tt.method, tt.target, e.Message, tt.allow)
+		}
+	}
+	// Controls: a path with no route at all is 404 with no Allow; a method
+	// the path has reaches its handler.
+	w := s.do("PUT", "/v1/multipart/upload-1/parts/extra", "", "")
+	wantError(t, w, 404, apierr.NotFound)
+	if a := w.Header().Get("Allow"); a != "" {
+		t.Errorf("404 carries Allow %q", a)
+	}
+	if w := s.do("GET", "/s3/params?filename=a.png&type=image/png", "", ""); w.Code != 200 {
+		t.Errorf("control GET /s3/params: %d %s", w.Code, w.Body)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/presign"
 	"github.com/s3presign/s3presign/signer/internal/rules"
 	"github.com/s3presign/s3presign/signer/internal/uploadtoken"
@@ -79,7 +80,7 @@ func (d *Deps) startMultipart(r *http.Request, caller, key, contentType string, 
 // declared size (v1) or one without (Uppy).
 func (d *Deps) verifyUpload(r *http.Request, token, uploadID string, declared bool) (upload, error) {
 	if token == "" {
-		return upload{}, &Error{Code: CodeInvalid, Message: "token is required"}
+		return upload{}, &apierr.Error{Code: apierr.Invalid, Message: "token is required"}
 	}
 	caller, _, err := d.scope(r)
 	if err != nil {
@@ -90,7 +91,7 @@ func (d *Deps) verifyUpload(r *http.Request, token, uploadID string, declared bo
 		return upload{}, err
 	}
 	if (u.Size > 0) != declared {
-		return upload{}, &Error{Code: CodeForbidden, Message: "this upload was started on other routes; continue it there"}
+		return upload{}, &apierr.Error{Code: apierr.Forbidden, Message: "this upload was started on other routes; continue it there"}
 	}
 	return u, nil
 }
@@ -98,10 +99,10 @@ func (d *Deps) verifyUpload(r *http.Request, token, uploadID string, declared bo
 // checkPartNumber checks one part number against the upload's limit.
 func checkPartNumber(n int64, limit int) error {
 	if n < 1 || n > rules.MaxParts {
-		return &Error{Code: CodeInvalid, Message: fmt.Sprintf("part number %d is outside 1..%d", n, rules.MaxParts)}
+		return &apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("part number %d is outside 1..%d", n, rules.MaxParts)}
 	}
 	if n > int64(limit) {
-		return &Error{Code: CodeInvalid, Message: fmt.Sprintf("part number %d is above %d, the number of parts of this upload", n, limit)}
+		return &apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("part number %d is above %d, the number of parts of this upload", n, limit)}
 	}
 	return nil
 }
@@ -121,9 +122,9 @@ func (d *Deps) checkPartNumbers(u upload, numbers []int64) error {
 	var probs problems
 	switch {
 	case len(numbers) == 0:
-		probs.add(&Error{Code: CodeInvalid, Message: "partNumbers must list at least one part number"})
+		probs.add(&apierr.Error{Code: apierr.Invalid, Message: "partNumbers must list at least one part number"})
 	case len(numbers) > min(limit, maxPartsPerBatch):
-		probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("%d part numbers asked for; this upload has %d parts and one request signs at most %d",
+		probs.add(&apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("%d part numbers asked for; this upload has %d parts and one request signs at most %d",
 			len(numbers), limit, maxPartsPerBatch)})
 		return probs.err()
 	}
@@ -134,7 +135,7 @@ func (d *Deps) checkPartNumbers(u upload, numbers []int64) error {
 			continue
 		}
 		if seen[n] {
-			probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("part number %d is listed twice", n)})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("part number %d is listed twice", n)})
 		}
 		seen[n] = true
 	}
@@ -205,23 +206,23 @@ func (d *Deps) checkCompletion(u upload, parts []completedPart) error {
 	var probs problems
 	limit := d.partLimit(u)
 	if len(parts) == 0 {
-		return &Error{Code: CodeInvalid, Message: "parts must list at least one part"}
+		return &apierr.Error{Code: apierr.Invalid, Message: "parts must list at least one part"}
 	}
 	if len(parts) > limit {
-		return &Error{Code: CodeInvalid, Message: fmt.Sprintf("%d parts listed; this upload has at most %d", len(parts), limit)}
+		return &apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("%d parts listed; this upload has at most %d", len(parts), limit)}
 	}
 	for i, p := range parts {
 		if err := checkPartNumber(p.number, limit); err != nil {
 			probs.add(err)
 		} else if i > 0 && p.number <= parts[i-1].number {
-			probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("part %d: part numbers must ascend without repeats", p.number)})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("part %d: part numbers must ascend without repeats", p.number)})
 		}
 		if p.etag == "" || len(p.etag) > maxETagLen || !printableASCII(p.etag) {
-			probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("part %d: etag must be the ETag S3 returned for the part", p.number)})
+			probs.add(&apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("part %d: etag must be the ETag S3 returned for the part", p.number)})
 		}
 	}
 	if u.Size > 0 && len(probs) == 0 && (len(parts) != limit || parts[len(parts)-1].number != int64(limit)) {
-		probs.add(&Error{Code: CodeInvalid, Message: fmt.Sprintf("parts must list every part, 1 to %d, for the declared size", limit)})
+		probs.add(&apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("parts must list every part, 1 to %d, for the declared size", limit)})
 	}
 	return probs.err()
 }
@@ -287,15 +288,15 @@ func (d *Deps) partsAsStored(r *http.Request, u upload, parts []completedPart) (
 	}
 	switch {
 	case len(differ) > 0:
-		return nil, d.abortRefused(r, u, &Error{Code: CodeInvalid, Message: fmt.Sprintf(
+		return nil, d.abortRefused(r, u, &apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf(
 			"the ETags of parts %v are not the ones S3 holds for them, so another writer may have replaced them; the upload was aborted: start again", differ)})
 	case len(missing) > 0:
-		return nil, &Error{Code: CodeInvalid, Message: fmt.Sprintf("parts %v were not uploaded (or have expired): upload them, then complete again", missing)}
+		return nil, &apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf("parts %v were not uploaded (or have expired): upload them, then complete again", missing)}
 	case total > limit:
-		return nil, d.abortRefused(r, u, &Error{Code: CodeTooLarge, Message: fmt.Sprintf(
+		return nil, d.abortRefused(r, u, &apierr.Error{Code: apierr.TooLarge, Message: fmt.Sprintf(
 			"the parts add up to %d bytes, above this upload's limit of %d; the upload was aborted", total, limit)})
 	case u.Size > 0 && total != u.Size:
-		return nil, d.abortRefused(r, u, &Error{Code: CodeInvalid, Message: fmt.Sprintf(
+		return nil, d.abortRefused(r, u, &apierr.Error{Code: apierr.Invalid, Message: fmt.Sprintf(
 			"the parts add up to %d bytes, not the declared size of %d; the upload was aborted", total, u.Size)})
 	}
 	return done, nil

@@ -24,6 +24,8 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
+	"github.com/s3presign/s3presign/signer/internal/auth"
 	"github.com/s3presign/s3presign/signer/internal/rules"
 	"github.com/s3presign/s3presign/signer/internal/uploadtoken"
 )
@@ -108,7 +110,9 @@ func (s *store) AbortMultipartUpload(context.Context, *s3.AbortMultipartUploadIn
 }
 
 // testCaller names the caller from the X-Test-Caller header.
-func testCaller(r *http.Request) string { return r.Header.Get("X-Test-Caller") }
+var testCaller stubAuth = func(r *http.Request) (auth.Caller, error) {
+	return auth.Caller{Name: r.Header.Get("X-Test-Caller")}, nil
+}
 
 var testTokenKey = bytes.Repeat([]byte{42}, uploadtoken.MinKeyBytes)
 
@@ -121,7 +125,7 @@ func newMultipartServer(t testing.TB, st *store, opt func(*Deps)) *testServer {
 		t.Fatal(err)
 	}
 	return newTestServer(t, func(d *Deps) {
-		d.Store, d.Tokens, d.Multipart, d.Caller = st, tokens, testMultipart, testCaller
+		d.Store, d.Tokens, d.Multipart, d.Auth = st, tokens, testMultipart, testCaller
 		if opt != nil {
 			opt(d)
 		}
@@ -168,13 +172,13 @@ func TestMultipartCreateRefusals(t *testing.T) {
 		code       string
 	}{
 		{"control: at the multipart limit", `{"fileName":"a.png","contentType":"image/png","size":1073741824}`, 201, ""},
-		{"size missing", `{"fileName":"a.png","contentType":"image/png"}`, 400, CodeInvalid},
-		{"size zero", `{"fileName":"a.png","contentType":"image/png","size":0}`, 400, CodeInvalid},
-		{"over the multipart limit", `{"fileName":"a.png","contentType":"image/png","size":1073741825}`, 413, CodeTooLarge},
-		{"type not allowed", `{"fileName":"a.mp4","contentType":"video/mp4","size":1}`, 415, CodeMediaType},
-		{"extension disagrees", `{"fileName":"a.jpg","contentType":"image/png","size":1}`, 400, CodeInvalid},
-		{"traversal", `{"fileName":"../a.png","contentType":"image/png","size":1}`, 400, CodeInvalid},
-		{"unknown field", `{"fileName":"a.png","contentType":"image/png","size":1,"partSize":1}`, 400, CodeInvalid},
+		{"size missing", `{"fileName":"a.png","contentType":"image/png"}`, 400, apierr.Invalid},
+		{"size zero", `{"fileName":"a.png","contentType":"image/png","size":0}`, 400, apierr.Invalid},
+		{"over the multipart limit", `{"fileName":"a.png","contentType":"image/png","size":1073741825}`, 413, apierr.TooLarge},
+		{"type not allowed", `{"fileName":"a.mp4","contentType":"video/mp4","size":1}`, 415, apierr.MediaType},
+		{"extension disagrees", `{"fileName":"a.jpg","contentType":"image/png","size":1}`, 400, apierr.Invalid},
+		{"traversal", `{"fileName":"../a.png","contentType":"image/png","size":1}`, 400, apierr.Invalid},
+		{"unknown field", `{"fileName":"a.png","contentType":"image/png","size":1,"partSize":1}`, 400, apierr.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,21 +247,21 @@ func TestMultipartPartsRefusals(t *testing.T) {
 		code                     string
 	}{
 		{"control", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[1,2,3]"), 200, ""},
-		{"part 0", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[0]"), 400, CodeInvalid},
-		{"part 10001", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[10001]"), 400, CodeInvalid},
-		{"beyond the declared size", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[4]"), 400, CodeInvalid},
-		{"more numbers than parts", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[1,2,3,1]"), 400, CodeInvalid},
-		{"repeated", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[1,1]"), 400, CodeInvalid},
-		{"empty", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[]"), 400, CodeInvalid},
-		{"not integers", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[1.5]"), 400, CodeInvalid},
-		{"not an array", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, `"1"`), 400, CodeInvalid},
-		{"no token", "/v1/multipart/upload-1/parts", "alice", `{"partNumbers":[1]}`, 400, CodeInvalid},
-		{"garbage token", "/v1/multipart/upload-1/parts", "alice", tok("abc.def", "[1]"), 400, CodeInvalid},
-		{"guessed upload id", "/v1/multipart/upload-2/parts", "alice", tok(r.Token, "[1]"), 403, CodeForbidden},
-		{"another caller's token", "/v1/multipart/upload-1/parts", "alice", tok(other.Token, "[1]"), 403, CodeForbidden},
-		{"token presented by another caller", "/v1/multipart/upload-1/parts", "bob", tok(r.Token, "[1]"), 403, CodeForbidden},
-		{"anonymous caller", "/v1/multipart/upload-1/parts", "", tok(r.Token, "[1]"), 403, CodeForbidden},
-		{"token of an Uppy upload", "/v1/multipart/upload-1/parts", "alice", tok(uppy.token, "[1]"), 403, CodeForbidden},
+		{"part 0", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[0]"), 400, apierr.Invalid},
+		{"part 10001", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[10001]"), 400, apierr.Invalid},
+		{"beyond the declared size", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[4]"), 400, apierr.Invalid},
+		{"more numbers than parts", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[1,2,3,1]"), 400, apierr.Invalid},
+		{"repeated", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[1,1]"), 400, apierr.Invalid},
+		{"empty", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[]"), 400, apierr.Invalid},
+		{"not integers", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, "[1.5]"), 400, apierr.Invalid},
+		{"not an array", "/v1/multipart/upload-1/parts", "alice", tok(r.Token, `"1"`), 400, apierr.Invalid},
+		{"no token", "/v1/multipart/upload-1/parts", "alice", `{"partNumbers":[1]}`, 400, apierr.Invalid},
+		{"garbage token", "/v1/multipart/upload-1/parts", "alice", tok("abc.def", "[1]"), 400, apierr.Invalid},
+		{"guessed upload id", "/v1/multipart/upload-2/parts", "alice", tok(r.Token, "[1]"), 403, apierr.Forbidden},
+		{"another caller's token", "/v1/multipart/upload-1/parts", "alice", tok(other.Token, "[1]"), 403, apierr.Forbidden},
+		{"token presented by another caller", "/v1/multipart/upload-1/parts", "bob", tok(r.Token, "[1]"), 403, apierr.Forbidden},
+		{"anonymous caller", "/v1/multipart/upload-1/parts", "", tok(r.Token, "[1]"), 403, apierr.Forbidden},
+		{"token of an Uppy upload", "/v1/multipart/upload-1/parts", "alice", tok(uppy.token, "[1]"), 403, apierr.Forbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -278,7 +282,7 @@ func TestMultipartPartsRefusals(t *testing.T) {
 	t.Run("expired token", func(t *testing.T) {
 		later := newMultipartServer(t, st, func(d *Deps) { d.Clock = func() time.Time { return fixedNow.Add(rules.MultipartLifetime) } })
 		w := later.do("POST", "/v1/multipart/upload-1/parts", "application/json", tok(r.Token, "[1]"), "X-Test-Caller", "alice")
-		wantError(t, w, 403, CodeForbidden)
+		wantError(t, w, 403, apierr.Forbidden)
 	})
 }
 
@@ -301,16 +305,16 @@ func TestMultipartCompleteRefusals(t *testing.T) {
 		status     int
 		code       string
 	}{
-		{"part missing", body(`[{"partNumber":1,"etag":"\"a\""},{"partNumber":2,"etag":"\"b\""}]`), 400, CodeInvalid},
-		{"part beyond the size", body(`[{"partNumber":1,"etag":"a"},{"partNumber":2,"etag":"b"},{"partNumber":3,"etag":"c"},{"partNumber":4,"etag":"d"}]`), 400, CodeInvalid},
-		{"descending", body(`[{"partNumber":2,"etag":"b"},{"partNumber":1,"etag":"a"},{"partNumber":3,"etag":"c"}]`), 400, CodeInvalid},
-		{"repeated", body(`[{"partNumber":1,"etag":"a"},{"partNumber":1,"etag":"a"},{"partNumber":3,"etag":"c"}]`), 400, CodeInvalid},
-		{"empty etag", body(`[{"partNumber":1,"etag":""},{"partNumber":2,"etag":"b"},{"partNumber":3,"etag":"c"}]`), 400, CodeInvalid},
-		{"etag with a newline", body(`[{"partNumber":1,"etag":"a\n"},{"partNumber":2,"etag":"b"},{"partNumber":3,"etag":"c"}]`), 400, CodeInvalid},
-		{"etag missing", body(`[{"partNumber":1},{"partNumber":2,"etag":"b"},{"partNumber":3,"etag":"c"}]`), 400, CodeInvalid},
-		{"unknown member", body(`[{"partNumber":1,"etag":"a","size":1}]`), 400, CodeInvalid},
-		{"no parts", body(`[]`), 400, CodeInvalid},
-		{"parts not an array", body(`{}`), 400, CodeInvalid},
+		{"part missing", body(`[{"partNumber":1,"etag":"\"a\""},{"partNumber":2,"etag":"\"b\""}]`), 400, apierr.Invalid},
+		{"part beyond the size", body(`[{"partNumber":1,"etag":"a"},{"partNumber":2,"etag":"b"},{"partNumber":3,"etag":"c"},{"partNumber":4,"etag":"d"}]`), 400, apierr.Invalid},
+		{"descending", body(`[{"partNumber":2,"etag":"b"},{"partNumber":1,"etag":"a"},{"partNumber":3,"etag":"c"}]`), 400, apierr.Invalid},
+		{"repeated", body(`[{"partNumber":1,"etag":"a"},{"partNumber":1,"etag":"a"},{"partNumber":3,"etag":"c"}]`), 400, apierr.Invalid},
+		{"empty etag", body(`[{"partNumber":1,"etag":""},{"partNumber":2,"etag":"b"},{"partNumber":3,"etag":"c"}]`), 400, apierr.Invalid},
+		{"etag with a newline", body(`[{"partNumber":1,"etag":"a\n"},{"partNumber":2,"etag":"b"},{"partNumber":3,"etag":"c"}]`), 400, apierr.Invalid},
+		{"etag missing", body(`[{"partNumber":1},{"partNumber":2,"etag":"b"},{"partNumber":3,"etag":"c"}]`), 400, apierr.Invalid},
+		{"unknown member", body(`[{"partNumber":1,"etag":"a","size":1}]`), 400, apierr.Invalid},
+		{"no parts", body(`[]`), 400, apierr.Invalid},
+		{"parts not an array", body(`{}`), 400, apierr.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -324,7 +328,7 @@ func TestMultipartCompleteRefusals(t *testing.T) {
 	t.Run("guessed upload id", func(t *testing.T) {
 		before := len(st.called())
 		w := s.postJSON("/v1/multipart/upload-2/complete", body(`[{"partNumber":1,"etag":"a"},{"partNumber":2,"etag":"b"},{"partNumber":3,"etag":"c"}]`))
-		wantError(t, w, 403, CodeForbidden)
+		wantError(t, w, 403, apierr.Forbidden)
 		if c := st.called(); len(c) != before {
 			t.Errorf("a refused request called S3: %v", c[before:])
 		}
@@ -357,17 +361,17 @@ func TestS3ErrorsMapToCodes(t *testing.T) {
 		status int
 		code   string
 	}{
-		{apiError("NoSuchUpload", 404), 404, CodeNotFound},
-		{apiError("InvalidPart", 400), 400, CodeInvalid},
-		{apiError("InvalidPartOrder", 400), 400, CodeInvalid},
-		{apiError("EntityTooSmall", 400), 400, CodeInvalid},
-		{apiError("PreconditionFailed", 412), 409, CodeConflict},
-		{apiError("ConditionalRequestConflict", 409), 409, CodeConflict},
-		{apiError("SlowDown", 503), 503, CodeUnavailable},
-		{apiError("SomethingNew", 502), 503, CodeUnavailable},
-		{apiError("AccessDenied", 403), 500, CodeInternal},
-		{errors.New("dial tcp 127.0.0.1:9: connection refused"), 503, CodeUnavailable},
-		{context.DeadlineExceeded, 503, CodeUnavailable},
+		{apiError("NoSuchUpload", 404), 404, apierr.NotFound},
+		{apiError("InvalidPart", 400), 400, apierr.Invalid},
+		{apiError("InvalidPartOrder", 400), 400, apierr.Invalid},
+		{apiError("EntityTooSmall", 400), 400, apierr.Invalid},
+		{apiError("PreconditionFailed", 412), 409, apierr.Conflict},
+		{apiError("ConditionalRequestConflict", 409), 409, apierr.Conflict},
+		{apiError("SlowDown", 503), 503, apierr.Unavailable},
+		{apiError("SomethingNew", 502), 503, apierr.Unavailable},
+		{apiError("AccessDenied", 403), 500, apierr.Internal},
+		{errors.New("dial tcp 127.0.0.1:9: connection refused"), 503, apierr.Unavailable},
+		{context.DeadlineExceeded, 503, apierr.Unavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.err.Error(), func(t *testing.T) {
@@ -380,7 +384,7 @@ func TestS3ErrorsMapToCodes(t *testing.T) {
 			if strings.Contains(e.Message, "from S3") || strings.Contains(e.Message, "127.0.0.1") {
 				t.Errorf("message %q shows the cause", e.Message)
 			}
-			if tt.code == CodeInternal && !strings.Contains(s.logs.String(), "AccessDenied") {
+			if tt.code == apierr.Internal && !strings.Contains(s.logs.String(), "AccessDenied") {
 				t.Errorf("internal error cause not logged:\n%s", s.logs)
 			}
 		})
@@ -406,9 +410,9 @@ func TestMultipartListAndAbort(t *testing.T) {
 	if c := st.called(); strings.Join(c, ",") != "create,list,list,list" {
 		t.Errorf("calls %v, want three pages", c)
 	}
-	wantError(t, s.do("GET", "/v1/multipart/upload-1/parts", "", ""), 400, CodeInvalid)
-	wantError(t, s.do("GET", "/v1/multipart/upload-1/parts?token="+r.Token+"&token="+r.Token, "", ""), 400, CodeInvalid)
-	wantError(t, s.do("DELETE", "/v1/multipart/upload-9?token="+r.Token, "", ""), 403, CodeForbidden)
+	wantError(t, s.do("GET", "/v1/multipart/upload-1/parts", "", ""), 400, apierr.Invalid)
+	wantError(t, s.do("GET", "/v1/multipart/upload-1/parts?token="+r.Token+"&token="+r.Token, "", ""), 400, apierr.Invalid)
+	wantError(t, s.do("DELETE", "/v1/multipart/upload-9?token="+r.Token, "", ""), 403, apierr.Forbidden)
 	if w := s.do("DELETE", "/v1/multipart/upload-1?token="+r.Token, "", ""); w.Code != 204 || w.Body.Len() != 0 {
 		t.Errorf("abort: %d %s", w.Code, w.Body)
 	}
@@ -419,8 +423,8 @@ func TestMultipartListAndAbort(t *testing.T) {
 
 func TestMultipartRoutesNeedAStore(t *testing.T) {
 	s := newTestServer(t, nil)
-	wantError(t, s.postJSON("/v1/multipart", `{"fileName":"a.png","contentType":"image/png","size":1}`), 404, CodeNotFound)
-	wantError(t, s.postJSON("/s3/multipart", `{"filename":"a.png","type":"image/png"}`), 404, CodeNotFound)
+	wantError(t, s.postJSON("/v1/multipart", `{"fileName":"a.png","contentType":"image/png","size":1}`), 404, apierr.NotFound)
+	wantError(t, s.postJSON("/s3/multipart", `{"filename":"a.png","type":"image/png"}`), 404, apierr.NotFound)
 	if _, err := New(Deps{Presigner: nil, Store: &store{}}); err == nil || !strings.Contains(err.Error(), "Tokens is required") {
 		t.Errorf("New with a store and no tokens: %v", err)
 	}
@@ -435,8 +439,8 @@ func TestCompletionBodyCap(t *testing.T) {
 	if w.Code != 200 {
 		t.Errorf("200 KiB completion: %d %s", w.Code, w.Body)
 	}
-	wantError(t, s.postJSON("/v1/multipart", `{"fileName":"a.png","contentType":"image/png","size":1`+pad+`}`), 413, CodeTooLarge)
-	wantError(t, s.postJSON("/v1/multipart/upload-1/complete", `{"token":"x"`+strings.Repeat(" ", MaxCompleteBodyBytes)+`}`), 413, CodeTooLarge)
+	wantError(t, s.postJSON("/v1/multipart", `{"fileName":"a.png","contentType":"image/png","size":1`+pad+`}`), 413, apierr.TooLarge)
+	wantError(t, s.postJSON("/v1/multipart/upload-1/complete", `{"token":"x"`+strings.Repeat(" ", MaxCompleteBodyBytes)+`}`), 413, apierr.TooLarge)
 }
 
 func TestCORSAllowsDelete(t *testing.T) {
@@ -497,7 +501,7 @@ func TestUploadPOST(t *testing.T) {
 		})
 	}
 	s := newTestServer(t, nil)
-	wantError(t, s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","method":"POST","size":10485761}`), 413, CodeTooLarge)
+	wantError(t, s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","method":"POST","size":10485761}`), 413, apierr.TooLarge)
 }
 
 // uppyStart is an upload started on the Uppy routes.
@@ -584,23 +588,23 @@ func TestUppyRefusals(t *testing.T) {
 		code                       string
 	}{
 		{"control", "GET", "/s3/multipart/" + u.handle + "/1" + k, "alice", 200, ""},
-		{"no key", "GET", "/s3/multipart/" + u.handle + "/1", "alice", 400, CodeInvalid},
-		{"other key", "GET", "/s3/multipart/" + u.handle + "/1?key=" + url.QueryEscape(other.key), "alice", 403, CodeForbidden},
-		{"bare S3 upload id", "GET", "/s3/multipart/upload-1/1" + k, "alice", 404, CodeNotFound},
-		{"handle without token", "GET", "/s3/multipart/dXBsb2FkLTE./1" + k, "alice", 404, CodeNotFound},
-		{"other upload id in the handle", "GET", "/s3/multipart/dXBsb2FkLTI." + u.token + "/1" + k, "alice", 403, CodeForbidden},
-		{"another caller", "GET", "/s3/multipart/" + u.handle + "/1" + k, "bob", 403, CodeForbidden},
-		{"v1 token in a handle", "GET", "/s3/multipart/dXBsb2FkLTE." + v1.Token + "/1?key=" + url.QueryEscape(v1.Key), "alice", 403, CodeForbidden},
-		{"part 0", "GET", "/s3/multipart/" + u.handle + "/0" + k, "alice", 400, CodeInvalid},
-		{"part above what the limit needs", "GET", "/s3/multipart/" + u.handle + "/206" + k, "alice", 400, CodeInvalid},
-		{"part 10001", "GET", "/s3/multipart/" + u.handle + "/10001" + k, "alice", 400, CodeInvalid},
-		{"part not a number", "GET", "/s3/multipart/" + u.handle + "/x1" + k, "alice", 400, CodeInvalid},
-		{"batch without numbers", "GET", "/s3/multipart/" + u.handle + "/batch" + k, "alice", 400, CodeInvalid},
-		{"batch with a bad number", "GET", "/s3/multipart/" + u.handle + "/batch" + k + "&partNumbers=1,x", "alice", 400, CodeInvalid},
-		{"batch repeated", "GET", "/s3/multipart/" + u.handle + "/batch" + k + "&partNumbers=1,1", "alice", 400, CodeInvalid},
-		{"list by another caller", "GET", "/s3/multipart/" + u.handle + k, "bob", 403, CodeForbidden},
-		{"abort by another caller", "DELETE", "/s3/multipart/" + u.handle + k, "bob", 403, CodeForbidden},
-		{"abort a guessed upload", "DELETE", "/s3/multipart/upload-1" + k, "alice", 404, CodeNotFound},
+		{"no key", "GET", "/s3/multipart/" + u.handle + "/1", "alice", 400, apierr.Invalid},
+		{"other key", "GET", "/s3/multipart/" + u.handle + "/1?key=" + url.QueryEscape(other.key), "alice", 403, apierr.Forbidden},
+		{"bare S3 upload id", "GET", "/s3/multipart/upload-1/1" + k, "alice", 404, apierr.NotFound},
+		{"handle without token", "GET", "/s3/multipart/dXBsb2FkLTE./1" + k, "alice", 404, apierr.NotFound},
+		{"other upload id in the handle", "GET", "/s3/multipart/dXBsb2FkLTI." + u.token + "/1" + k, "alice", 403, apierr.Forbidden},
+		{"another caller", "GET", "/s3/multipart/" + u.handle + "/1" + k, "bob", 403, apierr.Forbidden},
+		{"v1 token in a handle", "GET", "/s3/multipart/dXBsb2FkLTE." + v1.Token + "/1?key=" + url.QueryEscape(v1.Key), "alice", 403, apierr.Forbidden},
+		{"part 0", "GET", "/s3/multipart/" + u.handle + "/0" + k, "alice", 400, apierr.Invalid},
+		{"part above what the limit needs", "GET", "/s3/multipart/" + u.handle + "/206" + k, "alice", 400, apierr.Invalid},
+		{"part 10001", "GET", "/s3/multipart/" + u.handle + "/10001" + k, "alice", 400, apierr.Invalid},
+		{"part not a number", "GET", "/s3/multipart/" + u.handle + "/x1" + k, "alice", 400, apierr.Invalid},
+		{"batch without numbers", "GET", "/s3/multipart/" + u.handle + "/batch" + k, "alice", 400, apierr.Invalid},
+		{"batch with a bad number", "GET", "/s3/multipart/" + u.handle + "/batch" + k + "&partNumbers=1,x", "alice", 400, apierr.Invalid},
+		{"batch repeated", "GET", "/s3/multipart/" + u.handle + "/batch" + k + "&partNumbers=1,1", "alice", 400, apierr.Invalid},
+		{"list by another caller", "GET", "/s3/multipart/" + u.handle + k, "bob", 403, apierr.Forbidden},
+		{"abort by another caller", "DELETE", "/s3/multipart/" + u.handle + k, "bob", 403, apierr.Forbidden},
+		{"abort a guessed upload", "DELETE", "/s3/multipart/upload-1" + k, "alice", 404, apierr.NotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -633,7 +637,7 @@ func TestUppyCompleteOverTheLimitAborts(t *testing.T) {
 		t.Fatalf("control, one part of 600 MiB: %d %s", w.Code, w.Body)
 	}
 	w = s.postJSON("/s3/multipart/"+u.handle+"/complete"+k, `{"parts":[{"PartNumber":1,"ETag":"a"},{"PartNumber":2,"ETag":"b"}]}`)
-	wantError(t, w, 413, CodeTooLarge)
+	wantError(t, w, 413, apierr.TooLarge)
 	if c := st.called(); c[len(c)-1] != "abort" || c[len(c)-2] != "list" {
 		t.Errorf("calls %v, want list then abort", c)
 	}
@@ -679,7 +683,7 @@ func TestCompleteWithOtherETagsAborts(t *testing.T) {
 	for name, route := range map[string]func(*testing.T, *store, string) *httptest.ResponseRecorder{"v1": v1, "uppy": uppy} {
 		t.Run(name, func(t *testing.T) {
 			st := &store{parts: threeParts()}
-			e := wantError(t, route(t, st, other), 400, CodeInvalid)
+			e := wantError(t, route(t, st, other), 400, apierr.Invalid)
 			if !strings.Contains(e.Message, "aborted") || !strings.Contains(e.Message, "[2]") {
 				t.Errorf("message %q does not name the part and the abort", e.Message)
 			}
@@ -688,7 +692,7 @@ func TestCompleteWithOtherETagsAborts(t *testing.T) {
 			}
 
 			st = &store{parts: threeParts()[:2]}
-			wantError(t, route(t, st, right), 400, CodeInvalid)
+			wantError(t, route(t, st, right), 400, apierr.Invalid)
 			if c := st.called(); slices.Contains(c, "abort") || slices.Contains(c, "complete") {
 				t.Errorf("missing part: calls %v, want neither abort nor completion", c)
 			}
@@ -714,7 +718,7 @@ func TestCompleteV1SizeMismatchAborts(t *testing.T) {
 	s := newMultipartServer(t, st, nil)
 	r := create(t, s, "", 12*mib+18)
 	w := s.postJSON("/v1/multipart/upload-1/complete", `{"token":"`+r.Token+`","parts":[{"partNumber":1,"etag":"a"},{"partNumber":2,"etag":"b"},{"partNumber":3,"etag":"c"}]}`)
-	wantError(t, w, 400, CodeInvalid)
+	wantError(t, w, 400, apierr.Invalid)
 	if c := st.called(); c[len(c)-1] != "abort" {
 		t.Errorf("calls %v, want an abort", c)
 	}
@@ -732,9 +736,9 @@ func TestUppyParams(t *testing.T) {
 		!strings.Contains(fmt.Sprint(postPolicyOf(t, got.Fields)["conditions"]), "[content-length-range 1 1.048576e+07]") {
 		t.Errorf("answer %+v", got)
 	}
-	wantError(t, s.do("GET", "/s3/params?filename=cat.png&type=image%2Fjpeg", "", ""), 400, CodeInvalid)
-	wantError(t, s.do("GET", "/s3/params?filename=cat.mp4&type=video%2Fmp4", "", ""), 415, CodeMediaType)
-	wantError(t, s.do("GET", "/s3/params?filename=a.png&filename=b.png&type=image%2Fpng", "", ""), 400, CodeInvalid)
+	wantError(t, s.do("GET", "/s3/params?filename=cat.png&type=image%2Fjpeg", "", ""), 400, apierr.Invalid)
+	wantError(t, s.do("GET", "/s3/params?filename=cat.mp4&type=video%2Fmp4", "", ""), 415, apierr.MediaType)
+	wantError(t, s.do("GET", "/s3/params?filename=a.png&filename=b.png&type=image%2Fpng", "", ""), 400, apierr.Invalid)
 }
 
 // A completion may take S3 longer than the server's write timeout; the

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth"
 )
 
@@ -183,7 +184,7 @@ func TestRequestLineIsOneWrite(t *testing.T) {
 	if first["msg"] != auth.AuditMessage || first["outcome"] != OutcomeIssued || first["audit"] != true {
 		t.Errorf("issuing request: %v", first)
 	}
-	if second["msg"] != MsgRequest || second["outcome"] != OutcomeRefused || second["code"] != CodeInvalid {
+	if second["msg"] != MsgRequest || second["outcome"] != OutcomeRefused || second["code"] != apierr.Invalid {
 		t.Errorf("refused request: %v", second)
 	}
 	if _, ok := second["key"]; ok {

@@ -42,47 +42,58 @@ const (
 	routeUppyBoundAbort    = "DELETE /uppy/{token}/s3/multipart/{uploadId}"
 )
 
-// addRoutes lists every route the signer serves. A path that matches no
-// route gets a JSON 404; a known path with another method a JSON 405.
-func addRoutes(mux *http.ServeMux, d *Deps) {
-	auth := d.Authenticate
+// routeFallback matches every request no other route matches; it answers
+// with a JSON 404, or a JSON 405 when the path has routes for other methods.
+const routeFallback = "/"
 
-	mux.Handle(routeUploads, auth(handleUpload(d)))
-	mux.Handle(routeDownloads, auth(handleDownload(d)))
+// addRoutes lists every route the signer serves, each with the most body
+// bytes it reads (see limitBody): multipart completions list up to 10,000
+// parts and get a larger cap than the rest. URL-issuing routes go through
+// authentication (d.authenticate), the health routes do not; calls under a
+// caller-bound Uppy endpoint are admitted by its token (d.endpointAuth).
+func addRoutes(mux *http.ServeMux, d *Deps) {
+	auth, bound := d.authenticate, d.endpointAuth
+	handle := func(pattern string, maxBody int64, h http.Handler) {
+		mux.Handle(pattern, limitBody(maxBody, h))
+	}
+	const small, large = MaxBodyBytes, MaxCompleteBodyBytes
+
+	handle(routeUploads, small, auth(handleUpload(d)))
+	handle(routeDownloads, small, auth(handleDownload(d)))
 	if d.Head != nil {
-		mux.Handle(routeUploadStatus, auth(handleUploadStatus(d)))
+		handle(routeUploadStatus, small, auth(handleUploadStatus(d)))
 	}
 	if d.Compat {
-		mux.Handle(routeCompatUpload, auth(handleCompatUpload(d)))
-		mux.Handle(routeCompatAccess, auth(handleCompatAccess(d)))
+		handle(routeCompatUpload, small, auth(handleCompatUpload(d)))
+		handle(routeCompatAccess, small, auth(handleCompatAccess(d)))
 	}
-	mux.Handle(routeUppyParams, auth(handleUppyParams(d)))
+	handle(routeUppyParams, small, auth(handleUppyParams(d)))
 	if d.multipartReady() {
-		mux.Handle(routeMultipartCreate, auth(handleMultipartCreate(d)))
-		mux.Handle(routeMultipartParts, auth(handleMultipartParts(d)))
-		mux.Handle(routeMultipartList, auth(handleMultipartList(d)))
-		mux.Handle(routeMultipartComplete, auth(handleMultipartComplete(d)))
-		mux.Handle(routeMultipartAbort, auth(handleMultipartAbort(d)))
-		mux.Handle(routeUppyCreate, auth(handleUppyCreate(d)))
-		mux.Handle(routeUppyList, auth(handleUppyList(d)))
-		mux.Handle(routeUppyBatch, auth(handleUppyBatch(d)))
-		mux.Handle(routeUppySign, auth(handleUppySign(d)))
-		mux.Handle(routeUppyComplete, auth(handleUppyComplete(d)))
-		mux.Handle(routeUppyAbort, auth(handleUppyAbort(d)))
+		handle(routeMultipartCreate, small, auth(handleMultipartCreate(d)))
+		handle(routeMultipartParts, small, auth(handleMultipartParts(d)))
+		handle(routeMultipartList, small, auth(handleMultipartList(d)))
+		handle(routeMultipartComplete, large, auth(handleMultipartComplete(d)))
+		handle(routeMultipartAbort, small, auth(handleMultipartAbort(d)))
+		handle(routeUppyCreate, small, auth(handleUppyCreate(d)))
+		handle(routeUppyList, small, auth(handleUppyList(d)))
+		handle(routeUppyBatch, small, auth(handleUppyBatch(d)))
+		handle(routeUppySign, small, auth(handleUppySign(d)))
+		handle(routeUppyComplete, large, auth(handleUppyComplete(d)))
+		handle(routeUppyAbort, small, auth(handleUppyAbort(d)))
 	}
 	if d.uppyEndpointReady() {
-		bound := d.endpointAuth
-		mux.Handle(routeUppyEndpoint, auth(handleUppyEndpoint(d)))
-		mux.Handle(routeUppyBoundParams, bound(handleUppyParams(d)))
+		handle(routeUppyEndpoint, small, auth(handleUppyEndpoint(d)))
+		handle(routeUppyBoundParams, small, bound(handleUppyParams(d)))
 		if d.multipartReady() {
-			mux.Handle(routeUppyBoundCreate, bound(handleUppyCreate(d)))
-			mux.Handle(routeUppyBoundList, bound(handleUppyList(d)))
-			mux.Handle(routeUppyBoundBatch, bound(handleUppyBatch(d)))
-			mux.Handle(routeUppyBoundSign, bound(handleUppySign(d)))
-			mux.Handle(routeUppyBoundComplete, bound(handleUppyComplete(d)))
-			mux.Handle(routeUppyBoundAbort, bound(handleUppyAbort(d)))
+			handle(routeUppyBoundCreate, small, bound(handleUppyCreate(d)))
+			handle(routeUppyBoundList, small, bound(handleUppyList(d)))
+			handle(routeUppyBoundBatch, small, bound(handleUppyBatch(d)))
+			handle(routeUppyBoundSign, small, bound(handleUppySign(d)))
+			handle(routeUppyBoundComplete, large, bound(handleUppyComplete(d)))
+			handle(routeUppyBoundAbort, small, bound(handleUppyAbort(d)))
 		}
 	}
-	mux.Handle(routeHealthz, handleHealthz())
-	mux.Handle(routeReadyz, handleReadyz(d))
+	handle(routeHealthz, small, handleHealthz())
+	handle(routeReadyz, small, handleReadyz(d))
+	handle(routeFallback, small, handleNoRoute(d, mux))
 }

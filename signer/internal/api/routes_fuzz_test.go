@@ -35,7 +35,7 @@ func newFuzzServer(f *testing.F) (http.Handler, *panicSpy) {
 	f.Helper()
 	spy := &panicSpy{}
 	s := newTestServer(f, func(d *Deps) {
-		d.Caller = func(*http.Request) string { return "alice" }
+		d.Auth = callerAuth("alice")
 		d.Logger = slog.New(slog.NewJSONHandler(spy, &slog.HandlerOptions{Level: slog.LevelError}))
 	})
 	return s.h, spy

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // ObjectStore is the part of the S3 API the multipart routes call with the
@@ -66,28 +68,28 @@ func s3Error(err error) error {
 	if errors.As(err, &ae) {
 		switch ae.ErrorCode() {
 		case "NoSuchUpload":
-			return fail(CodeNotFound, "no such multipart upload: it was completed, aborted or has expired")
+			return fail(apierr.NotFound, "no such multipart upload: it was completed, aborted or has expired")
 		case "InvalidPart":
-			return fail(CodeInvalid, "a listed part was not uploaded, or its ETag does not match the uploaded part")
+			return fail(apierr.Invalid, "a listed part was not uploaded, or its ETag does not match the uploaded part")
 		case "InvalidPartOrder":
-			return fail(CodeInvalid, "parts must be listed in ascending part number order")
+			return fail(apierr.Invalid, "parts must be listed in ascending part number order")
 		case "EntityTooSmall":
-			return fail(CodeInvalid, "every part but the last must be at least 5 MiB")
+			return fail(apierr.Invalid, "every part but the last must be at least 5 MiB")
 		case "EntityTooLarge":
-			return fail(CodeTooLarge, "the object would be larger than S3 allows")
+			return fail(apierr.TooLarge, "the object would be larger than S3 allows")
 		case "PreconditionFailed":
-			return fail(CodeConflict, "an object already exists under this key")
+			return fail(apierr.Conflict, "an object already exists under this key")
 		case "ConditionalRequestConflict", "OperationAborted":
-			return fail(CodeConflict, "another request changed this object or upload at the same time; try again")
+			return fail(apierr.Conflict, "another request changed this object or upload at the same time; try again")
 		case "SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "RequestTimeTooSkewed":
-			return fail(CodeUnavailable, "storage is unavailable; try again shortly")
+			return fail(apierr.Unavailable, "storage is unavailable; try again shortly")
 		}
 		var re interface{ HTTPStatusCode() int }
 		if errors.As(err, &re) && re.HTTPStatusCode() >= http.StatusInternalServerError {
-			return fail(CodeUnavailable, "storage is unavailable; try again shortly")
+			return fail(apierr.Unavailable, "storage is unavailable; try again shortly")
 		}
-		return fail(CodeInternal, "storage refused the request")
+		return fail(apierr.Internal, "storage refused the request")
 	}
 	// Transport failures, time-outs and credentials that do not resolve.
-	return fail(CodeUnavailable, "storage is unreachable; try again shortly")
+	return fail(apierr.Unavailable, "storage is unreachable; try again shortly")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/scan"
 )
 
@@ -43,9 +44,9 @@ func (d *Deps) checkScan(w http.ResponseWriter, r *http.Request, key string) err
 	res, err := d.Scan.Check(r.Context(), key)
 	switch {
 	case errors.Is(err, scan.ErrNoSuchObject):
-		return &scanFailure{CodeNotFound, "no such object", err}
+		return &scanFailure{apierr.NotFound, "no such object", err}
 	case errors.Is(err, scan.ErrUnavailable):
-		return &scanFailure{CodeUnavailable, "cannot read the malware scan result now; try again", err}
+		return &scanFailure{apierr.Unavailable, "cannot read the malware scan result now; try again", err}
 	case err != nil:
 		return fmt.Errorf("malware scan check of %q: %w", key, err)
 	}
@@ -54,11 +55,11 @@ func (d *Deps) checkScan(w http.ResponseWriter, r *http.Request, key string) err
 		return nil
 	case scan.Pending:
 		w.Header().Set("Retry-After", scanRetryAfter)
-		return &Error{Code: CodeConflict, Message: "scan pending: the file has not been checked for malware yet; try again in a few seconds"}
+		return &apierr.Error{Code: apierr.Conflict, Message: "scan pending: the file has not been checked for malware yet; try again in a few seconds"}
 	default:
 		if res.Status == scan.StatusThreats {
-			return &Error{Code: CodeForbidden, Message: "threat found: the malware scan flagged this file; it is not served"}
+			return &apierr.Error{Code: apierr.Forbidden, Message: "threat found: the malware scan flagged this file; it is not served"}
 		}
-		return &Error{Code: CodeForbidden, Message: fmt.Sprintf("the malware scan could not vouch for this file (%s); it is not served", res.Status)}
+		return &apierr.Error{Code: apierr.Forbidden, Message: fmt.Sprintf("the malware scan could not vouch for this file (%s); it is not served", res.Status)}
 	}
 }

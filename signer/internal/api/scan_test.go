@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/creds"
 	"github.com/s3presign/s3presign/signer/internal/presign"
 	"github.com/s3presign/s3presign/signer/internal/scan"
@@ -125,38 +126,38 @@ func TestScanCheckOnDownloads(t *testing.T) {
 	})
 	t.Run("pending file is 409 scan pending", func(t *testing.T) {
 		w := download("pending.png")
-		e := wantError(t, w, http.StatusConflict, CodeConflict)
+		e := wantError(t, w, http.StatusConflict, apierr.Conflict)
 		if !strings.Contains(e.Message, "scan pending") || w.Header().Get("Retry-After") == "" {
 			t.Fatalf("message %q, Retry-After %q; want scan pending with a Retry-After", e.Message, w.Header().Get("Retry-After"))
 		}
 	})
 	t.Run("threat is 403 threat found", func(t *testing.T) {
-		e := wantError(t, download("threat.png"), http.StatusForbidden, CodeForbidden)
+		e := wantError(t, download("threat.png"), http.StatusForbidden, apierr.Forbidden)
 		if !strings.Contains(e.Message, "threat found") {
 			t.Fatalf("message %q, want threat found", e.Message)
 		}
 	})
 	for _, name := range []string{"unsupported.png", "failed.png"} {
 		t.Run(name+" is 403", func(t *testing.T) {
-			e := wantError(t, download(name), http.StatusForbidden, CodeForbidden)
+			e := wantError(t, download(name), http.StatusForbidden, apierr.Forbidden)
 			if !strings.Contains(e.Message, "could not vouch") {
 				t.Fatalf("message %q", e.Message)
 			}
 		})
 	}
 	t.Run("missing object is 404", func(t *testing.T) {
-		wantError(t, download("never-uploaded.png"), http.StatusNotFound, CodeNotFound)
+		wantError(t, download("never-uploaded.png"), http.StatusNotFound, apierr.NotFound)
 	})
 	t.Run("tagged clean later, then served", func(t *testing.T) {
 		f.put(t, scanKey("later.png"), "")
-		wantError(t, download("later.png"), http.StatusConflict, CodeConflict)
+		wantError(t, download("later.png"), http.StatusConflict, apierr.Conflict)
 		f.put(t, scanKey("later.png"), scan.StatusClean)
 		if w := download("later.png"); w.Code != http.StatusOK {
 			t.Fatalf("after the clean tag: %d %s", w.Code, w.Body)
 		}
 	})
 	t.Run("compat access route checks too", func(t *testing.T) {
-		wantError(t, s.do("GET", "/signed-url-access?fileName=compat-pending&extension=png", "", ""), http.StatusConflict, CodeConflict)
+		wantError(t, s.do("GET", "/signed-url-access?fileName=compat-pending&extension=png", "", ""), http.StatusConflict, apierr.Conflict)
 		if w := s.do("GET", "/signed-url-access?fileName=compat-clean&extension=png", "", ""); w.Code != http.StatusOK {
 			t.Fatalf("compat clean: %d %s", w.Code, w.Body)
 		}
@@ -182,5 +183,5 @@ func TestScanCheckS3Down(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := s.postJSON("/v1/downloads", `{"key":"`+scanKey("clean.png")+`"}`)
-	wantError(t, w, http.StatusServiceUnavailable, CodeUnavailable)
+	wantError(t, w, http.StatusServiceUnavailable, apierr.Unavailable)
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
+	"github.com/s3presign/s3presign/signer/internal/auth"
 	"github.com/s3presign/s3presign/signer/internal/creds"
 	"github.com/s3presign/s3presign/signer/internal/presign"
 	"github.com/s3presign/s3presign/signer/internal/rules"
@@ -51,10 +53,13 @@ func (d *Deps) signingLifetime(r *http.Request, requested time.Duration) (aws.Cr
 // scope returns the key prefix of the request's caller. A caller name the
 // key grammar cannot hold is a server-side fault (auth produced it).
 func (d *Deps) scope(r *http.Request) (caller, scope string, err error) {
-	caller = d.Caller(r)
-	if caller == notAuthenticated {
+	c, ok := auth.FromContext(r.Context())
+	if !ok {
+		// A route wired without the middleware issues nothing rather than
+		// acting as the anonymous caller.
 		return "", "", fmt.Errorf("route %q is not behind the authentication middleware: no URL issued", r.Pattern)
 	}
+	caller = c.Name
 	scope, err = d.Keys.Scope(caller)
 	if err != nil {
 		return "", "", fmt.Errorf("caller %q cannot be used in keys: %v", caller, err)
@@ -70,7 +75,7 @@ func expiresIn(v *int64) (time.Duration, error) {
 		return 0, nil
 	}
 	if *v < 1 {
-		return 0, &Error{Code: CodeInvalid, Message: "expiresIn must be a positive number of seconds"}
+		return 0, &apierr.Error{Code: apierr.Invalid, Message: "expiresIn must be a positive number of seconds"}
 	}
 	if *v > int64(rules.MaxLifetime/time.Second) {
 		return rules.MaxLifetime, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/creds"
 	"github.com/s3presign/s3presign/signer/internal/presign"
 	"github.com/s3presign/s3presign/signer/internal/scan"
@@ -74,13 +75,13 @@ func TestUploadStatus(t *testing.T) {
 		}
 	})
 	t.Run("another caller's key: 403", func(t *testing.T) {
-		wantError(t, status("bob", aliceKey), http.StatusForbidden, CodeForbidden)
+		wantError(t, status("bob", aliceKey), http.StatusForbidden, apierr.Forbidden)
 	})
 	t.Run("missing key: 404", func(t *testing.T) {
-		wantError(t, status("alice", "uploads/alice/"+zeroID+"/never.png"), http.StatusNotFound, CodeNotFound)
+		wantError(t, status("alice", "uploads/alice/"+zeroID+"/never.png"), http.StatusNotFound, apierr.NotFound)
 	})
 	t.Run("bad key: 400", func(t *testing.T) {
-		wantError(t, status("alice", "uploads/alice/../x.png"), http.StatusBadRequest, CodeInvalid)
+		wantError(t, status("alice", "uploads/alice/../x.png"), http.StatusBadRequest, apierr.Invalid)
 	})
 	t.Run("no credentials: 401", func(t *testing.T) {
 		w := s.do("POST", "/v1/uploads/status", "application/json", `{"key":"`+aliceKey+`"}`)
@@ -132,7 +133,7 @@ func TestUploadStatusS3Down(t *testing.T) {
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	wantError(t, s.postJSON("/v1/uploads/status", `{"key":"`+scanKey("x.png")+`"}`), http.StatusServiceUnavailable, CodeUnavailable)
+	wantError(t, s.postJSON("/v1/uploads/status", `{"key":"`+scanKey("x.png")+`"}`), http.StatusServiceUnavailable, apierr.Unavailable)
 }
 
 func TestUploadStatusRouteOnlyWithHead(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 var helloSHA = func() string { s := sha256.Sum256([]byte("hello")); return base64.StdEncoding.EncodeToString(s[:]) }()
@@ -101,43 +103,43 @@ func TestUploadRefusals(t *testing.T) {
 		mentions    []string
 	}{
 		{name: "control: valid", body: `{"fileName":"a.png","contentType":"image/png","size":5}`, status: 201},
-		{name: "PUT without size", body: `{"fileName":"a.png","contentType":"image/png"}`, status: 400, code: CodeInvalid,
+		{name: "PUT without size", body: `{"fileName":"a.png","contentType":"image/png"}`, status: 400, code: apierr.Invalid,
 			mentions: []string{`size is required`, `file.size`, `"method":"POST"`}},
 		{name: "control: POST without size", body: `{"fileName":"a.png","contentType":"image/png","method":"POST"}`, status: 201},
-		{name: "type not allowed", body: `{"fileName":"a.mp4","contentType":"video/mp4","size":5}`, status: 415, code: CodeMediaType},
-		{name: "extension disagrees", body: `{"fileName":"a.jpg","contentType":"image/png","size":5}`, status: 400, code: CodeInvalid},
-		{name: "no extension", body: `{"fileName":"a","contentType":"image/png","size":5}`, status: 400, code: CodeInvalid},
+		{name: "type not allowed", body: `{"fileName":"a.mp4","contentType":"video/mp4","size":5}`, status: 415, code: apierr.MediaType},
+		{name: "extension disagrees", body: `{"fileName":"a.jpg","contentType":"image/png","size":5}`, status: 400, code: apierr.Invalid},
+		{name: "no extension", body: `{"fileName":"a","contentType":"image/png","size":5}`, status: 400, code: apierr.Invalid},
 		{name: "control: size at the limit", body: `{"fileName":"a.png","contentType":"image/png","size":10485760}`, status: 201},
-		{name: "size over the limit", body: `{"fileName":"a.png","contentType":"image/png","size":10485761}`, status: 413, code: CodeTooLarge},
-		{name: "size zero", body: `{"fileName":"a.png","contentType":"image/png","size":0}`, status: 400, code: CodeInvalid},
-		{name: "size not an integer", body: `{"fileName":"a.png","contentType":"image/png","size":1.5}`, status: 400, code: CodeInvalid, mentions: []string{"size: must be an integer"}},
-		{name: "size as string", body: `{"fileName":"a.png","contentType":"image/png","size":"5"}`, status: 400, code: CodeInvalid},
-		{name: "sha256 not base64", body: `{"fileName":"a.png","contentType":"image/png","size":5,"sha256":"zz"}`, status: 400, code: CodeInvalid},
-		{name: "sha256 hex", body: `{"fileName":"a.png","contentType":"image/png","size":5,"sha256":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"}`, status: 400, code: CodeInvalid},
-		{name: "method GET", body: `{"fileName":"a.png","contentType":"image/png","size":5,"method":"GET"}`, status: 400, code: CodeInvalid},
-		{name: "method post in lower case", body: `{"fileName":"a.png","contentType":"image/png","size":5,"method":"post"}`, status: 400, code: CodeInvalid},
-		{name: "traversal name", body: `{"fileName":"../../etc/passwd.png","contentType":"image/png","size":5}`, status: 400, code: CodeInvalid},
-		{name: "NUL in name", body: `{"fileName":"a\u0000.png","contentType":"image/png","size":5}`, status: 400, code: CodeInvalid},
-		{name: "RTL override", body: `{"fileName":"a\u202egnp.png","contentType":"image/png","size":5}`, status: 400, code: CodeInvalid},
-		{name: "name too long", body: `{"fileName":"` + strings.Repeat("a", 252) + `.png","contentType":"image/png","size":5}`, status: 400, code: CodeInvalid},
+		{name: "size over the limit", body: `{"fileName":"a.png","contentType":"image/png","size":10485761}`, status: 413, code: apierr.TooLarge},
+		{name: "size zero", body: `{"fileName":"a.png","contentType":"image/png","size":0}`, status: 400, code: apierr.Invalid},
+		{name: "size not an integer", body: `{"fileName":"a.png","contentType":"image/png","size":1.5}`, status: 400, code: apierr.Invalid, mentions: []string{"size: must be an integer"}},
+		{name: "size as string", body: `{"fileName":"a.png","contentType":"image/png","size":"5"}`, status: 400, code: apierr.Invalid},
+		{name: "sha256 not base64", body: `{"fileName":"a.png","contentType":"image/png","size":5,"sha256":"zz"}`, status: 400, code: apierr.Invalid},
+		{name: "sha256 hex", body: `{"fileName":"a.png","contentType":"image/png","size":5,"sha256":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"}`, status: 400, code: apierr.Invalid},
+		{name: "method GET", body: `{"fileName":"a.png","contentType":"image/png","size":5,"method":"GET"}`, status: 400, code: apierr.Invalid},
+		{name: "method post in lower case", body: `{"fileName":"a.png","contentType":"image/png","size":5,"method":"post"}`, status: 400, code: apierr.Invalid},
+		{name: "traversal name", body: `{"fileName":"../../etc/passwd.png","contentType":"image/png","size":5}`, status: 400, code: apierr.Invalid},
+		{name: "NUL in name", body: `{"fileName":"a\u0000.png","contentType":"image/png","size":5}`, status: 400, code: apierr.Invalid},
+		{name: "RTL override", body: `{"fileName":"a\u202egnp.png","contentType":"image/png","size":5}`, status: 400, code: apierr.Invalid},
+		{name: "name too long", body: `{"fileName":"` + strings.Repeat("a", 252) + `.png","contentType":"image/png","size":5}`, status: 400, code: apierr.Invalid},
 		{name: "control: name at 255 bytes", body: `{"fileName":"` + strings.Repeat("a", 251) + `.png","contentType":"image/png","size":5}`, status: 201},
-		{name: "missing fields", body: `{}`, status: 400, code: CodeInvalid, mentions: []string{"fileName is required", "contentType is required"}},
-		{name: "every problem reported", body: `{"fileName":"a/b","contentType":"video/mp4","size":99999999999,"expiresIn":0}`, status: 400, code: CodeInvalid,
+		{name: "missing fields", body: `{}`, status: 400, code: apierr.Invalid, mentions: []string{"fileName is required", "contentType is required"}},
+		{name: "every problem reported", body: `{"fileName":"a/b","contentType":"video/mp4","size":99999999999,"expiresIn":0}`, status: 400, code: apierr.Invalid,
 			mentions: []string{"fileName must not contain '/'", `"video/mp4" is not allowed`, "above the limit", "expiresIn"}},
-		{name: "unknown field", body: `{"fileName":"a.png","contentType":"image/png","size":5,"filename":"b.png","acl":"public-read"}`, status: 400, code: CodeInvalid,
+		{name: "unknown field", body: `{"fileName":"a.png","contentType":"image/png","size":5,"filename":"b.png","acl":"public-read"}`, status: 400, code: apierr.Invalid,
 			mentions: []string{`unknown field "filename"`, `unknown field "acl"`}},
-		{name: "duplicate field", body: `{"fileName":"a.png","contentType":"image/png","size":5,"fileName":"b.png"}`, status: 400, code: CodeInvalid, mentions: []string{"more than once"}},
-		{name: "trailing data", body: `{"fileName":"a.png","contentType":"image/png","size":5} {}`, status: 400, code: CodeInvalid},
-		{name: "not JSON", body: `fileName=a.png`, status: 400, code: CodeInvalid},
-		{name: "array", body: `[{"fileName":"a.png"}]`, status: 400, code: CodeInvalid},
-		{name: "truncated", body: `{"fileName":"a.png"`, status: 400, code: CodeInvalid},
-		{name: "empty body", body: ``, status: 400, code: CodeInvalid},
-		{name: "deeply nested", body: `{"fileName":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, status: 400, code: CodeInvalid},
-		{name: "body over the cap", body: big, status: 413, code: CodeTooLarge},
-		{name: "wrong request Content-Type", contentType: "text/plain", body: `{"fileName":"a.png","contentType":"image/png","size":5}`, status: 415, code: CodeMediaType},
-		{name: "form Content-Type", contentType: "application/x-www-form-urlencoded", body: `{"fileName":"a.png","contentType":"image/png","size":5}`, status: 415, code: CodeMediaType},
+		{name: "duplicate field", body: `{"fileName":"a.png","contentType":"image/png","size":5,"fileName":"b.png"}`, status: 400, code: apierr.Invalid, mentions: []string{"more than once"}},
+		{name: "trailing data", body: `{"fileName":"a.png","contentType":"image/png","size":5} {}`, status: 400, code: apierr.Invalid},
+		{name: "not JSON", body: `fileName=a.png`, status: 400, code: apierr.Invalid},
+		{name: "array", body: `[{"fileName":"a.png"}]`, status: 400, code: apierr.Invalid},
+		{name: "truncated", body: `{"fileName":"a.png"`, status: 400, code: apierr.Invalid},
+		{name: "empty body", body: ``, status: 400, code: apierr.Invalid},
+		{name: "deeply nested", body: `{"fileName":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, status: 400, code: apierr.Invalid},
+		{name: "body over the cap", body: big, status: 413, code: apierr.TooLarge},
+		{name: "wrong request Content-Type", contentType: "text/plain", body: `{"fileName":"a.png","contentType":"image/png","size":5}`, status: 415, code: apierr.MediaType},
+		{name: "form Content-Type", contentType: "application/x-www-form-urlencoded", body: `{"fileName":"a.png","contentType":"image/png","size":5}`, status: 415, code: apierr.MediaType},
 		{name: "control: charset utf-8", contentType: "application/json; charset=utf-8", body: `{"fileName":"a.png","contentType":"image/png","size":5}`, status: 201},
-		{name: "expiresIn zero", body: `{"fileName":"a.png","contentType":"image/png","size":5,"expiresIn":0}`, status: 400, code: CodeInvalid},
+		{name: "expiresIn zero", body: `{"fileName":"a.png","contentType":"image/png","size":5,"expiresIn":0}`, status: 400, code: apierr.Invalid},
 		{name: "control: expiresIn", body: `{"fileName":"a.png","contentType":"image/png","size":5,"expiresIn":60}`, status: 201},
 	}
 	for _, tt := range tests {
@@ -199,7 +201,7 @@ func TestUploadLifetime(t *testing.T) {
 			s := newTestServer(t, tt.opt)
 			w := s.postJSON("/v1/uploads", tt.body)
 			if tt.status != 201 {
-				e := wantError(t, w, tt.status, CodeUnavailable)
+				e := wantError(t, w, tt.status, apierr.Unavailable)
 				if strings.Contains(e.Message, "refused") {
 					t.Errorf("message leaks the provider's error: %q", e.Message)
 				}
@@ -235,7 +237,7 @@ func TestUploadWithTemporaryCredentialsSignsTheToken(t *testing.T) {
 }
 
 func TestUploadUnderCaller(t *testing.T) {
-	s := newTestServer(t, func(d *Deps) { d.Caller = func(*http.Request) string { return "alice" } })
+	s := newTestServer(t, func(d *Deps) { d.Auth = callerAuth("alice") })
 	w := s.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`)
 	var got uploadResponse
 	decode(t, w, &got)
@@ -244,8 +246,8 @@ func TestUploadUnderCaller(t *testing.T) {
 	}
 	// A caller name the key grammar cannot hold is the server's fault: 500,
 	// no URL.
-	bad := newTestServer(t, func(d *Deps) { d.Caller = func(*http.Request) string { return "../bob" } })
-	wantError(t, bad.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`), 500, CodeInternal)
+	bad := newTestServer(t, func(d *Deps) { d.Auth = callerAuth("../bob") })
+	wantError(t, bad.postJSON("/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`), 500, apierr.Internal)
 }
 
 func mustSeconds(s string) time.Duration {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // uppyEndpointServer is the multipart test server in apikey mode with the
@@ -15,7 +17,7 @@ func uppyEndpointServer(t *testing.T, st *store) (*testServer, map[string]string
 	keys, a := testKeys(t, "alice", "bob")
 	clock := &manualClock{now: fixedNow}
 	s := newMultipartServer(t, st, func(d *Deps) {
-		d.Auth, d.Caller, d.Clock = a, nil, clock.Now
+		d.Auth, d.Clock = a, clock.Now
 	})
 	return s, keys, clock
 }
@@ -43,8 +45,8 @@ func TestUppyCallerBoundEndpoint(t *testing.T) {
 	s, keys, clock := uppyEndpointServer(t, st)
 
 	// Minting needs the caller's credentials.
-	wantError(t, s.do("POST", "/v1/uppy", "application/json", `{}`), 401, CodeUnauthorized)
-	wantError(t, s.do("POST", "/v1/uppy", "application/json", `{}`, bearer("s3p_"+strings.Repeat("A", 43))...), 401, CodeUnauthorized)
+	wantError(t, s.do("POST", "/v1/uppy", "application/json", `{}`), 401, apierr.Unauthorized)
+	wantError(t, s.do("POST", "/v1/uppy", "application/json", `{}`, bearer("s3p_"+strings.Repeat("A", 43))...), 401, apierr.Unauthorized)
 
 	ep := mint(t, s, keys["alice"], `{}`)
 	if !strings.HasPrefix(ep.Path, "/uppy/") || ep.CompanionEndpoint != "http://example.com"+ep.Path {
@@ -75,7 +77,7 @@ func TestUppyCallerBoundEndpoint(t *testing.T) {
 		t.Errorf("params through the endpoint: %d %s", w.Code, w.Body)
 	}
 	// Control: the plain Companion route needs credentials Uppy cannot send.
-	wantError(t, s.do("POST", "/s3/multipart", "application/json", create), 401, CodeUnauthorized)
+	wantError(t, s.do("POST", "/s3/multipart", "application/json", create), 401, apierr.Unauthorized)
 
 	calls := len(st.called())
 	token := strings.TrimPrefix(ep.Path, "/uppy/")
@@ -100,10 +102,10 @@ func TestUppyCallerBoundEndpoint(t *testing.T) {
 		},
 	}
 	for name, call := range refused {
-		t.Run(name, func(t *testing.T) { wantError(t, call(), 403, CodeForbidden) })
+		t.Run(name, func(t *testing.T) { wantError(t, call(), 403, apierr.Forbidden) })
 	}
 	clock.Add(5 * time.Minute)
-	e := wantError(t, s.do("POST", ep.Path+"/s3/multipart", "application/json", create), 403, CodeForbidden)
+	e := wantError(t, s.do("POST", ep.Path+"/s3/multipart", "application/json", create), 403, apierr.Forbidden)
 	if !strings.Contains(e.Message, "expired") {
 		t.Errorf("expired endpoint: message %q, want it to say so", e.Message)
 	}

@@ -1,10 +1,15 @@
-// Package apierr holds the signer's stable API error codes and the one error
-// type that carries a code and a message meant for the client. Packages that
-// refuse input (objectkey, rules, uploadtoken, api) return *Error; the api
-// package alone maps codes to HTTP statuses (api.Status).
+// Package apierr holds the signer's stable API error codes, the only codes
+// there are, and the error type that carries a code and a message meant for
+// the client. Packages that refuse input (objectkey, rules, uploadtoken, api)
+// return *Error; auth and creds refusals, which need more fields, carry the
+// same codes (CodeOf reads any of them). The api package alone maps codes to
+// HTTP statuses (api.Status).
 package apierr
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Stable error codes of the API. Clients may rely on them; messages may change.
 const (
@@ -36,4 +41,18 @@ func (e *Error) ErrorCode() string { return e.Code }
 // New returns an *Error with code and a formatted message.
 func New(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// coder is implemented by every error that carries a code: *Error and the
+// refusals of packages that need more fields (auth.Error, creds.Error).
+type coder interface{ ErrorCode() string }
+
+// CodeOf returns the code of the first error in err's chain that carries
+// one, or Internal: an error without a code is the server's fault.
+func CodeOf(err error) string {
+	var c coder
+	if errors.As(err, &c) {
+		return c.ErrorCode()
+	}
+	return Internal
 }

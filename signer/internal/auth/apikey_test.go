@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
 
@@ -79,20 +80,20 @@ func TestAPIKeysAuthenticate(t *testing.T) {
 		header    map[string][]string
 		wantName  string
 		wantLimit authconfig.Limit
-		wantKind  Kind
+		wantCode  string
 		wantChal  string // prefix of WWW-Authenticate
 	}{
 		{name: "alice's key (control)", header: map[string][]string{"Authorization": {"Bearer " + aliceKey}}, wantName: "alice", wantLimit: authconfig.Limit{PerSecond: 5, Burst: 10}},
 		{name: "alice's second key, while rotating", header: map[string][]string{"Authorization": {"Bearer " + aliceOldKey}}, wantName: "alice", wantLimit: authconfig.Limit{PerSecond: 5, Burst: 10}},
 		{name: "bob's key", header: map[string][]string{"Authorization": {"Bearer " + bobKey}}, wantName: "bob"},
 		{name: "scheme in lower case", header: map[string][]string{"Authorization": {"bearer " + bobKey}}, wantName: "bob"},
-		{name: "wrong key", header: map[string][]string{"Authorization": {"Bearer " + aliceKey[:len(aliceKey)-1] + "x"}}, wantKind: KindUnauthorized, wantChal: `Bearer realm="s3presign", error="invalid_token"`},
-		{name: "the hash instead of the key", header: map[string][]string{"Authorization": {"Bearer " + HashAPIKey(aliceKey)}}, wantKind: KindUnauthorized, wantChal: `Bearer realm="s3presign", error="invalid_token"`},
-		{name: "missing header", header: nil, wantKind: KindUnauthorized, wantChal: `Bearer realm="s3presign"`},
-		{name: "X-Api-Key is not read", header: map[string][]string{"X-Api-Key": {aliceKey}}, wantKind: KindUnauthorized, wantChal: `Bearer realm="s3presign"`},
-		{name: "Basic scheme", header: map[string][]string{"Authorization": {"Basic " + aliceKey}}, wantKind: KindUnauthorized, wantChal: `Bearer realm="s3presign", error="invalid_token"`},
-		{name: "two Authorization headers", header: map[string][]string{"Authorization": {"Bearer " + aliceKey, "Bearer " + bobKey}}, wantKind: KindUnauthorized},
-		{name: "key with trailing junk", header: map[string][]string{"Authorization": {"Bearer " + aliceKey + " x"}}, wantKind: KindUnauthorized},
+		{name: "wrong key", header: map[string][]string{"Authorization": {"Bearer " + aliceKey[:len(aliceKey)-1] + "x"}}, wantCode: apierr.Unauthorized, wantChal: `Bearer realm="s3presign", error="invalid_token"`},
+		{name: "the hash instead of the key", header: map[string][]string{"Authorization": {"Bearer " + HashAPIKey(aliceKey)}}, wantCode: apierr.Unauthorized, wantChal: `Bearer realm="s3presign", error="invalid_token"`},
+		{name: "missing header", header: nil, wantCode: apierr.Unauthorized, wantChal: `Bearer realm="s3presign"`},
+		{name: "X-Api-Key is not read", header: map[string][]string{"X-Api-Key": {aliceKey}}, wantCode: apierr.Unauthorized, wantChal: `Bearer realm="s3presign"`},
+		{name: "Basic scheme", header: map[string][]string{"Authorization": {"Basic " + aliceKey}}, wantCode: apierr.Unauthorized, wantChal: `Bearer realm="s3presign", error="invalid_token"`},
+		{name: "two Authorization headers", header: map[string][]string{"Authorization": {"Bearer " + aliceKey, "Bearer " + bobKey}}, wantCode: apierr.Unauthorized},
+		{name: "key with trailing junk", header: map[string][]string{"Authorization": {"Bearer " + aliceKey + " x"}}, wantCode: apierr.Unauthorized},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,14 +104,14 @@ func TestAPIKeysAuthenticate(t *testing.T) {
 				}
 			}
 			c, err := a.Authenticate(r)
-			if tt.wantKind == "" {
+			if tt.wantCode == "" {
 				if err != nil || c.Name != tt.wantName || c.Limit != tt.wantLimit {
 					t.Fatalf("Authenticate = %+v, %v; want caller %q with limit %+v", c, err, tt.wantName, tt.wantLimit)
 				}
 				return
 			}
-			if KindOf(err) != tt.wantKind {
-				t.Fatalf("Authenticate = %+v, %v; want kind %q", c, err, tt.wantKind)
+			if apierr.CodeOf(err) != tt.wantCode {
+				t.Fatalf("Authenticate = %+v, %v; want code %q", c, err, tt.wantCode)
 			}
 			h := http.Header{}
 			SetHeaders(h, err)

@@ -8,7 +8,7 @@ import (
 )
 
 // Authenticator establishes who sent a request. Refusals are *Error values
-// (see Kind); any other error is a bug and should be treated as internal.
+// (with an apierr code); any other error is a bug and should be treated as internal.
 type Authenticator interface {
 	Authenticate(r *http.Request) (Caller, error)
 }

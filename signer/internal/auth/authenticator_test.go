@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
 
@@ -86,7 +87,7 @@ func TestCallerContext(t *testing.T) {
 }
 
 func TestErrorFitsTheAPIConventions(t *testing.T) {
-	e := &Error{Kind: KindRateLimited, Message: "too many requests; retry later", Err: errors.New("bucket ip:203.0.113.9 empty")}
+	e := &Error{Code: apierr.RateLimited, Message: "too many requests; retry later", Err: errors.New("bucket ip:203.0.113.9 empty")}
 	var coder interface{ ErrorCode() string }
 	var pm interface{ PublicMessage() string }
 	wrapped := fmt.Errorf("handler: %w", e)
@@ -99,8 +100,11 @@ func TestErrorFitsTheAPIConventions(t *testing.T) {
 	if strings.Contains(pm.PublicMessage(), "203.0.113.9") {
 		t.Fatal("the public message carries the cause")
 	}
-	if KindOf(errors.New("plain")) != "" || MessageOf(errors.New("plain")) != "" {
-		t.Fatal("a plain error has a kind or message")
+	if apierr.CodeOf(wrapped) != apierr.RateLimited {
+		t.Fatalf("apierr.CodeOf(wrapped) = %q, want %q", apierr.CodeOf(wrapped), apierr.RateLimited)
+	}
+	if apierr.CodeOf(errors.New("plain")) != apierr.Internal || MessageOf(errors.New("plain")) != "" {
+		t.Fatal("a plain error has a code other than internal, or a message")
 	}
 }
 
@@ -112,9 +116,9 @@ func TestSetHeaders(t *testing.T) {
 	}{
 		{(challenger{realm: "s3presign"}).missing("m"), `Bearer realm="s3presign"`, ""},
 		{(challenger{realm: "x"}).invalid(`say "hi"`+"\n", nil), `Bearer realm="x", error="invalid_token", error_description="say _hi__"`, ""},
-		{&Error{Kind: KindRateLimited, RetryAfter: 1500 * time.Millisecond}, "", "2"},
-		{&Error{Kind: KindUnavailable, RetryAfter: time.Millisecond}, "", "1"},
-		{&Error{Kind: KindForbidden}, "", ""},
+		{&Error{Code: apierr.RateLimited, RetryAfter: 1500 * time.Millisecond}, "", "2"},
+		{&Error{Code: apierr.Unavailable, RetryAfter: time.Millisecond}, "", "1"},
+		{&Error{Code: apierr.Forbidden}, "", ""},
 		{errors.New("plain"), "", ""},
 	}
 	for _, tt := range tests {
@@ -123,16 +127,5 @@ func TestSetHeaders(t *testing.T) {
 		if h.Get("WWW-Authenticate") != tt.challenge || h.Get("Retry-After") != tt.retry {
 			t.Errorf("SetHeaders(%v): WWW-Authenticate %q, Retry-After %q; want %q, %q", tt.err, h.Get("WWW-Authenticate"), h.Get("Retry-After"), tt.challenge, tt.retry)
 		}
-	}
-}
-
-func TestCallerName(t *testing.T) {
-	r := httptest.NewRequest("GET", "/", nil)
-	if CallerName(r) != "" {
-		t.Fatal("CallerName without a caller is not empty")
-	}
-	r = r.WithContext(WithCaller(r.Context(), Caller{Name: "bob"}))
-	if CallerName(r) != "bob" {
-		t.Fatalf("CallerName = %q, want bob", CallerName(r))
 	}
 }

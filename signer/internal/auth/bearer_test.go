@@ -3,6 +3,8 @@ package auth
 import (
 	"strings"
 	"testing"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 func TestParseBearer(t *testing.T) {
@@ -46,7 +48,7 @@ func TestParseBearer(t *testing.T) {
 			if err == nil {
 				t.Fatalf("parseBearer(%q) = %q, want a refusal", tt.values, got)
 			}
-			if KindOf(err) != KindUnauthorized {
+			if apierr.CodeOf(err) != apierr.Unauthorized {
 				t.Fatalf("parseBearer(%q) error %v is not unauthorized", tt.values, err)
 			}
 		})

@@ -72,11 +72,3 @@ func withCaller(r *http.Request, c Caller) *http.Request {
 	}
 	return r.WithContext(WithCaller(r.Context(), c))
 }
-
-// CallerName returns the name of the caller stored in r's context, "" for
-// the anonymous caller. It fits api.Deps.Caller. Only use it on routes behind
-// Middleware: with no caller stored it also returns "".
-func CallerName(r *http.Request) string {
-	c, _ := FromContext(r.Context())
-	return c.Name
-}

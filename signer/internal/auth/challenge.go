@@ -3,6 +3,8 @@ package auth
 import (
 	"fmt"
 	"strings"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // DefaultRealm is the realm named in WWW-Authenticate challenges.
@@ -39,7 +41,7 @@ func checkQuotable(s string) error {
 // challenge has no error attribute (RFC 6750 section 3.1).
 func (c challenger) missing(msg string) *Error {
 	return &Error{
-		Kind:      KindUnauthorized,
+		Code:      apierr.Unauthorized,
 		Message:   msg,
 		Challenge: fmt.Sprintf(`Bearer realm="%s"`, c.realm),
 	}
@@ -50,7 +52,7 @@ func (c challenger) missing(msg string) *Error {
 // text (it becomes error_description); cause goes to logs.
 func (c challenger) invalid(msg string, cause error) *Error {
 	return &Error{
-		Kind:    KindUnauthorized,
+		Code:    apierr.Unauthorized,
 		Message: msg,
 		Challenge: fmt.Sprintf(`Bearer realm="%s", error="invalid_token", error_description="%s"`,
 			c.realm, strings.Map(quotableRune, msg)),

@@ -1,6 +1,6 @@
 // Package auth decides who may get URLs from the signer, and how often:
 // authentication (modes none, apikey and oidc), per-caller and per-client-IP
-// rate limits, and the audit line written for each issued URL.
+// rate limits, and the guard (SafeKey) on the key an audit line names.
 //
 // # Integration
 //
@@ -11,9 +11,9 @@
 //	auth.Middleware(a, lim, writeError)(auth.RateLimit(lim, writeError)(h))
 //
 // where writeError is the API's one error writer: it calls SetHeaders and maps
-// KindOf(err) (unauthorized, forbidden, rate_limited, unavailable: the API's
-// error codes) to 401, 403, 429 and 503. Handlers read the caller with
-// FromContext and log each issued URL with Audit.
+// the refusal's apierr code (Unauthorized, Forbidden, RateLimited,
+// Unavailable) to 401, 403, 429 and 503. Handlers read the caller with
+// FromContext; the API's request log writes each issued URL's audit fields.
 //
 // # Library choice
 //

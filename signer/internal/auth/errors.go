@@ -6,34 +6,21 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-
-	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
-// Kind classifies a refusal. Its values are the API's error codes, so the
-// API's one code-to-status mapping decides the status:
-// unauthorized 401, forbidden 403, rate_limited 429, unavailable 503.
-type Kind string
-
-// The kinds of refusal.
-const (
-	// KindUnauthorized: no credentials, or credentials that are not valid.
-	KindUnauthorized Kind = apierr.Unauthorized
-	// KindForbidden: valid credentials whose identity cannot use the signer
-	// (e.g. a subject that is not a safe caller name).
-	KindForbidden Kind = apierr.Forbidden
-	// KindRateLimited: the caller's or client IP's bucket is empty.
-	KindRateLimited Kind = apierr.RateLimited
-	// KindUnavailable: the credentials cannot be checked now, e.g. the token's
-	// key is unknown and the issuer's JWKS cannot be fetched.
-	KindUnavailable Kind = apierr.Unavailable
-)
-
-// Error is a classified refusal. Message is safe to show the client; Err is
-// the cause, for logs. Neither ever holds a token, key or signature.
+// Error is a refusal of authentication or rate limiting. Message is safe to
+// show the client; Err is the cause, for logs. Neither ever holds a token, key
+// or signature.
 type Error struct {
-	// Kind classifies the refusal.
-	Kind Kind
+	// Code is the API error code (package apierr), so the API's one
+	// code-to-status mapping decides the status: apierr.Unauthorized (no
+	// credentials, or credentials that are not valid: 401), apierr.Forbidden
+	// (valid credentials whose identity cannot use the signer, e.g. a subject
+	// that is not a safe caller name: 403), apierr.RateLimited (the caller's
+	// or client IP's bucket is empty: 429) or apierr.Unavailable (the
+	// credentials cannot be checked now, e.g. the token's key is unknown and
+	// the issuer's JWKS cannot be fetched: 503).
+	Code string
 	// Message is a fixed, client-safe text.
 	Message string
 	// Challenge is the WWW-Authenticate value to send (unauthorized only).
@@ -47,7 +34,7 @@ type Error struct {
 
 // Error implements error.
 func (e *Error) Error() string {
-	s := string(e.Kind) + ": " + e.Message
+	s := e.Code + ": " + e.Message
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
@@ -57,22 +44,12 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// ErrorCode returns the API error code (the kind), so the API's error writer
-// maps it like its own errors.
-func (e *Error) ErrorCode() string { return string(e.Kind) }
+// ErrorCode returns the API error code, so the API's error writer maps it
+// like its own errors.
+func (e *Error) ErrorCode() string { return e.Code }
 
 // PublicMessage returns the client-safe message, without the cause.
 func (e *Error) PublicMessage() string { return e.Message }
-
-// KindOf returns the kind of the first *Error in err's chain, or "" if there
-// is none (the API should then treat err as internal).
-func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
-	}
-	return ""
-}
 
 // MessageOf returns the client-safe message of the first *Error in err's
 // chain, or "" if there is none.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
 
@@ -46,7 +47,7 @@ func FuzzParseBearer(f *testing.F) {
 			}
 			return
 		}
-		if KindOf(err) != KindUnauthorized || !bearerMessages[MessageOf(err)] {
+		if apierr.CodeOf(err) != apierr.Unauthorized || !bearerMessages[MessageOf(err)] {
 			t.Fatalf("refusal not classified with a fixed message: %v", err)
 		}
 		h := http.Header{}
@@ -83,7 +84,7 @@ func FuzzAPIKeyHeader(f *testing.F) {
 			}
 			return
 		}
-		if KindOf(err) != KindUnauthorized {
+		if apierr.CodeOf(err) != apierr.Unauthorized {
 			t.Fatalf("refusal not unauthorized: %v", err)
 		}
 		if strings.Contains(err.Error(), key) {
@@ -195,8 +196,8 @@ func FuzzOIDCToken(f *testing.F) {
 			}
 			return
 		}
-		switch KindOf(err) {
-		case KindUnauthorized, KindForbidden:
+		switch apierr.CodeOf(err) {
+		case apierr.Unauthorized, apierr.Forbidden:
 		default:
 			t.Fatalf("refusal not classified as unauthorized/forbidden: %v", err)
 		}

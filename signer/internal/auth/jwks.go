@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // keySet caches an issuer's verification keys.
@@ -79,7 +81,7 @@ func (s *keySet) lookup(ctx context.Context, kid, alg string) ([]crypto.PublicKe
 			select {
 			case <-wait:
 			case <-ctx.Done():
-				return nil, &Error{Kind: KindUnavailable, Message: "signing keys are being fetched; retry", RetryAfter: time.Second, Err: ctx.Err()}
+				return nil, &Error{Code: apierr.Unavailable, Message: "signing keys are being fetched; retry", RetryAfter: time.Second, Err: ctx.Err()}
 			}
 		case !s.attemptAt.IsZero() && now.Sub(s.attemptAt) < s.minGap:
 			if len(found) > 0 { // stale, but a fetch ran moments ago
@@ -138,7 +140,7 @@ func (s *keySet) missLocked(now time.Time) error {
 	if s.lastErr != nil {
 		wait := s.minGap - now.Sub(s.attemptAt)
 		return &Error{
-			Kind:       KindUnavailable,
+			Code:       apierr.Unavailable,
 			Message:    "the issuer's signing keys cannot be fetched; retry later",
 			RetryAfter: max(wait, time.Second),
 			Err:        s.lastErr,

@@ -1,9 +1,13 @@
 package auth
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
+)
 
 // ErrorWriter writes err as the response. The API passes its one error writer,
-// which maps KindOf(err) to a status and calls SetHeaders, so statuses are
+// which maps apierr.CodeOf(err) to a status and calls SetHeaders, so statuses are
 // decided in one place.
 type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
 
@@ -22,7 +26,7 @@ func Middleware(a Authenticator, lim *Limiter, onError ErrorWriter) func(http.Ha
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c, err := a.Authenticate(r)
 			if err != nil {
-				if lim != nil && KindOf(err) != KindUnavailable {
+				if lim != nil && apierr.CodeOf(err) != apierr.Unavailable {
 					if lerr := lim.AllowIP(r); lerr != nil {
 						onError(w, r, lerr)
 						return

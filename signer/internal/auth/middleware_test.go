@@ -13,20 +13,21 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
 
 // apiErrorWriter stands in for the API's one error writer: it logs the error,
 // sets the refusal's headers and maps the kind to a status.
 func apiErrorWriter(log *slog.Logger) ErrorWriter {
-	status := map[Kind]int{
-		KindUnauthorized: http.StatusUnauthorized,
-		KindForbidden:    http.StatusForbidden,
-		KindRateLimited:  http.StatusTooManyRequests,
-		KindUnavailable:  http.StatusServiceUnavailable,
+	status := map[string]int{
+		apierr.Unauthorized: http.StatusUnauthorized,
+		apierr.Forbidden:    http.StatusForbidden,
+		apierr.RateLimited:  http.StatusTooManyRequests,
+		apierr.Unavailable:  http.StatusServiceUnavailable,
 	}
 	return func(w http.ResponseWriter, r *http.Request, err error) {
-		code, ok := status[KindOf(err)]
+		code, ok := status[apierr.CodeOf(err)]
 		if !ok {
 			code = http.StatusInternalServerError
 		}
@@ -34,12 +35,13 @@ func apiErrorWriter(log *slog.Logger) ErrorWriter {
 		SetHeaders(w.Header(), err)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": string(KindOf(err)), "message": MessageOf(err)}})
+		_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": apierr.CodeOf(err), "message": MessageOf(err)}})
 	}
 }
 
 // issuingHandler stands in for an upload handler: it reads the caller and
-// writes the audit line.
+// logs an audit line as the API's request log does (AuditMessage, caller,
+// key).
 func issuingHandler(t *testing.T, log *slog.Logger, c *fakeClock) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		caller, ok := FromContext(r.Context())
@@ -48,10 +50,10 @@ func issuingHandler(t *testing.T, log *slog.Logger, c *fakeClock) http.Handler {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-		Audit(r.Context(), log, Issued{
-			Caller: caller, Operation: "upload", Key: "uploads/" + caller.Prefix() + "01hx/cat.png",
-			SizeLimit: 1 << 20, ExpiresAt: c.Now().Add(5 * time.Minute), RequestID: "req-1",
-		})
+		log.LogAttrs(r.Context(), slog.LevelInfo, AuditMessage,
+			slog.String("caller", caller.Name), slog.Bool("anonymous", caller.Anonymous()),
+			slog.String("key", SafeKey("uploads/"+caller.Prefix()+"01hx/cat.png")),
+			slog.String("expires_at", c.Now().Add(5*time.Minute).UTC().Format(time.RFC3339)))
 		_, _ = w.Write([]byte(caller.Name))
 	})
 }
@@ -160,7 +162,7 @@ func TestMiddlewareDoesNotChargeUnavailable(t *testing.T) {
 	onErr := apiErrorWriter(discardLogger())
 	called := false
 	next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true })
-	down := Middleware(stubAuth{err: &Error{Kind: KindUnavailable, Message: "down", RetryAfter: 7 * time.Second}}, lim, onErr)(next)
+	down := Middleware(stubAuth{err: &Error{Code: apierr.Unavailable, Message: "down", RetryAfter: 7 * time.Second}}, lim, onErr)(next)
 	for i := range 5 {
 		w := httptest.NewRecorder()
 		down.ServeHTTP(w, fromClient("", "203.0.113.9"))
@@ -168,7 +170,7 @@ func TestMiddlewareDoesNotChargeUnavailable(t *testing.T) {
 			t.Fatalf("request %d while the issuer is down: %d (Retry-After %q), want 503 (7)", i+1, w.Code, w.Header().Get("Retry-After"))
 		}
 	}
-	forbidden := Middleware(stubAuth{err: &Error{Kind: KindForbidden, Message: "no"}}, lim, onErr)(next)
+	forbidden := Middleware(stubAuth{err: &Error{Code: apierr.Forbidden, Message: "no"}}, lim, onErr)(next)
 	codes := []int{}
 	for range 2 {
 		w := httptest.NewRecorder()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
 
@@ -74,6 +75,42 @@ type OIDC struct {
 // NewOIDC validates cfg, reporting every problem, and returns the
 // authenticator. It makes no network call; see Prefetch.
 func NewOIDC(cfg OIDCConfig) (*OIDC, error) {
+	v, err := checkOIDCConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &OIDC{
+		parser: jwt.NewParser(
+			jwt.WithValidMethods(v.algorithms),
+			jwt.WithIssuer(cfg.Issuer),
+			jwt.WithAudience(v.audiences...),
+			jwt.WithExpirationRequired(),
+			jwt.WithLeeway(v.leeway),
+			jwt.WithTimeFunc(now),
+			jwt.WithStrictDecoding(),
+		),
+		keys:  newKeySet(cfg, now, v.ch),
+		claim: v.claim,
+		ch:    v.ch,
+	}, nil
+}
+
+// oidcSettings are the checked values of an OIDCConfig, defaults applied.
+type oidcSettings struct {
+	audiences  []string
+	claim      string
+	algorithms []string
+	leeway     time.Duration
+	ch         challenger
+}
+
+// checkOIDCConfig checks cfg and applies its defaults; the error names every
+// problem.
+func checkOIDCConfig(cfg OIDCConfig) (oidcSettings, error) {
 	var errs []error
 	if err := checkEndpointURL(cfg.Issuer, true); err != nil {
 		errs = append(errs, fmt.Errorf("OIDC issuer: %w", err))
@@ -83,45 +120,43 @@ func NewOIDC(cfg OIDCConfig) (*OIDC, error) {
 			errs = append(errs, fmt.Errorf("OIDC JWKS URL: %w", err))
 		}
 	}
-	var auds []string
+	var v oidcSettings
 	for _, a := range cfg.Audiences {
 		if a = strings.TrimSpace(a); a != "" {
-			auds = append(auds, a)
+			v.audiences = append(v.audiences, a)
 		}
 	}
-	if len(auds) == 0 {
+	if len(v.audiences) == 0 {
 		errs = append(errs, errors.New("OIDC audience is required"))
 	}
-	claim := cfg.SubjectClaim
-	if claim == "" {
-		claim = DefaultSubjectClaim
+	v.claim = cfg.SubjectClaim
+	if v.claim == "" {
+		v.claim = DefaultSubjectClaim
 	}
 	algs := cfg.Algorithms
 	if len(algs) == 0 {
 		algs = authconfig.DefaultAlgorithms
 	}
-	algs, err := authconfig.ParseAlgorithms(strings.Join(algs, ","))
-	if err != nil {
+	var err error
+	if v.algorithms, err = authconfig.ParseAlgorithms(strings.Join(algs, ",")); err != nil {
 		errs = append(errs, fmt.Errorf("OIDC algorithms: %w", err))
 	}
-	leeway := cfg.Leeway
-	if leeway == 0 {
-		leeway = DefaultLeeway
+	v.leeway = cfg.Leeway
+	if v.leeway == 0 {
+		v.leeway = DefaultLeeway
 	}
-	if leeway < 0 || leeway > MaxLeeway {
+	if v.leeway < 0 || v.leeway > MaxLeeway {
 		errs = append(errs, fmt.Errorf("OIDC leeway %v is out of range [0, %v]", cfg.Leeway, MaxLeeway))
 	}
-	ch, err := newChallenger(cfg.Realm)
-	if err != nil {
+	if v.ch, err = newChallenger(cfg.Realm); err != nil {
 		errs = append(errs, err)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
+	return v, errors.Join(errs...)
+}
+
+// newKeySet returns the issuer's key cache as cfg sets it up, defaults
+// applied. Its HTTP client follows redirects only within the same host.
+func newKeySet(cfg OIDCConfig, now func() time.Time, ch challenger) *keySet {
 	pos := func(d, def time.Duration) time.Duration {
 		if d <= 0 {
 			return def
@@ -139,30 +174,17 @@ func NewOIDC(cfg OIDCConfig) (*OIDC, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &OIDC{
-		parser: jwt.NewParser(
-			jwt.WithValidMethods(algs),
-			jwt.WithIssuer(cfg.Issuer),
-			jwt.WithAudience(auds...),
-			jwt.WithExpirationRequired(),
-			jwt.WithLeeway(leeway),
-			jwt.WithTimeFunc(now),
-			jwt.WithStrictDecoding(),
-		),
-		keys: &keySet{
-			issuer:   cfg.Issuer,
-			jwksURL:  cfg.JWKSURL,
-			client:   client,
-			now:      now,
-			minGap:   pos(cfg.RefetchInterval, DefaultRefetchInterval),
-			maxAge:   pos(cfg.MaxKeyAge, DefaultMaxKeyAge),
-			timeout:  timeout,
-			log:      log,
-			unknownK: ch,
-		},
-		claim: claim,
-		ch:    ch,
-	}, nil
+	return &keySet{
+		issuer:   cfg.Issuer,
+		jwksURL:  cfg.JWKSURL,
+		client:   client,
+		now:      now,
+		minGap:   pos(cfg.RefetchInterval, DefaultRefetchInterval),
+		maxAge:   pos(cfg.MaxKeyAge, DefaultMaxKeyAge),
+		timeout:  timeout,
+		log:      log,
+		unknownK: ch,
+	}
 }
 
 // Prefetch fetches the issuer's keys now (e.g. at start), so the first request
@@ -185,10 +207,10 @@ func (o *OIDC) Authenticate(r *http.Request) (Caller, error) {
 	}
 	name, ok := claims[o.claim].(string)
 	if !ok {
-		return Caller{}, &Error{Kind: KindForbidden, Message: fmt.Sprintf("token has no string %q claim to name the caller", o.claim)}
+		return Caller{}, &Error{Code: apierr.Forbidden, Message: fmt.Sprintf("token has no string %q claim to name the caller", o.claim)}
 	}
 	if err := authconfig.ValidName(name); err != nil {
-		return Caller{}, &Error{Kind: KindForbidden, Message: fmt.Sprintf("the token's %q claim is not a usable caller name (grammar %s)", o.claim, authconfig.NameGrammar), Err: err}
+		return Caller{}, &Error{Code: apierr.Forbidden, Message: fmt.Sprintf("the token's %q claim is not a usable caller name (grammar %s)", o.claim, authconfig.NameGrammar), Err: err}
 	}
 	return Caller{Name: name}, nil
 }
@@ -224,7 +246,7 @@ func (o *OIDC) keyfunc(ctx context.Context) jwt.Keyfunc {
 }
 
 // classify maps a parse error to a refusal. Errors from keyfunc keep their
-// kind (unavailable when the JWKS is unreachable).
+// code (unavailable when the JWKS is unreachable).
 func (o *OIDC) classify(err error) error {
 	var e *Error
 	if errors.As(err, &e) {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // tamperPayload replaces the token's payload with one whose claims are changed
@@ -59,7 +61,7 @@ func TestOIDCVerifiesTokens(t *testing.T) {
 	tests := []struct {
 		name     string
 		token    string
-		wantKind Kind   // "" = accepted
+		wantCode string // "" = accepted
 		wantMsg  string // substring of the client message, for refusals
 		wantName string
 	}{
@@ -68,46 +70,46 @@ func TestOIDCVerifiesTokens(t *testing.T) {
 		{name: "valid without kid (control)", token: mint(t, jwt.SigningMethodRS256, rk[0], "", valid()), wantName: "alice"},
 		{name: "aud list holding ours (control)", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["aud"] = []string{"other", testAudience} })), wantName: "alice"},
 		{name: "expired 20s ago, inside the 30s leeway (control)", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["exp"] = now.Add(-20 * time.Second).Unix() })), wantName: "alice"},
-		{name: "expired", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["exp"] = now.Add(-time.Minute).Unix() })), wantKind: KindUnauthorized, wantMsg: "expired"},
-		{name: "no exp", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { delete(m, "exp") })), wantKind: KindUnauthorized},
+		{name: "expired", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["exp"] = now.Add(-time.Minute).Unix() })), wantCode: apierr.Unauthorized, wantMsg: "expired"},
+		{name: "no exp", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { delete(m, "exp") })), wantCode: apierr.Unauthorized},
 		{name: "nbf 20s ahead, inside the leeway (control)", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["nbf"] = now.Add(20 * time.Second).Unix() })), wantName: "alice"},
-		{name: "nbf in the future", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["nbf"] = now.Add(5 * time.Minute).Unix() })), wantKind: KindUnauthorized, wantMsg: "not valid yet"},
-		{name: "wrong iss", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["iss"] = "https://evil.example" })), wantKind: KindUnauthorized},
-		{name: "iss with trailing slash", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["iss"] = p.srv.URL + "/" })), wantKind: KindUnauthorized},
-		{name: "wrong aud", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["aud"] = "another-app" })), wantKind: KindUnauthorized},
-		{name: "no aud", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { delete(m, "aud") })), wantKind: KindUnauthorized},
-		{name: "alg none", token: mint(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "rsa1", valid()), wantKind: KindUnauthorized},
-		{name: "HS256 keyed with the RSA public key PEM", token: mint(t, jwt.SigningMethodHS256, pubPEM, "rsa1", valid()), wantKind: KindUnauthorized},
-		{name: "HS256 keyed with the RSA public key DER", token: mint(t, jwt.SigningMethodHS256, pubDER, "rsa1", valid()), wantKind: KindUnauthorized},
-		{name: "RS384 not in the allowed list", token: mint(t, jwt.SigningMethodRS384, rk[0], "rsa1", valid()), wantKind: KindUnauthorized},
-		{name: "tampered payload", token: tamperPayload(t, mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", valid()), func(m jwt.MapClaims) { m["sub"] = "bob" }), wantKind: KindUnauthorized},
-		{name: "tampered expiry", token: tamperPayload(t, mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["exp"] = now.Add(-time.Hour).Unix() })), func(m jwt.MapClaims) { m["exp"] = now.Add(time.Hour).Unix() }), wantKind: KindUnauthorized},
-		{name: "signed by a stranger's key under our kid", token: mint(t, jwt.SigningMethodRS256, rk[1], "rsa1", valid()), wantKind: KindUnauthorized},
-		{name: "ES256 naming the RSA key's kid", token: mint(t, jwt.SigningMethodES256, ek[0], "rsa1", valid()), wantKind: KindUnauthorized},
-		{name: "ES256 naming a P-384 key's kid", token: mint(t, jwt.SigningMethodES256, ek[0], "ec384", valid()), wantKind: KindUnauthorized},
+		{name: "nbf in the future", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["nbf"] = now.Add(5 * time.Minute).Unix() })), wantCode: apierr.Unauthorized, wantMsg: "not valid yet"},
+		{name: "wrong iss", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["iss"] = "https://evil.example" })), wantCode: apierr.Unauthorized},
+		{name: "iss with trailing slash", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["iss"] = p.srv.URL + "/" })), wantCode: apierr.Unauthorized},
+		{name: "wrong aud", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["aud"] = "another-app" })), wantCode: apierr.Unauthorized},
+		{name: "no aud", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { delete(m, "aud") })), wantCode: apierr.Unauthorized},
+		{name: "alg none", token: mint(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "rsa1", valid()), wantCode: apierr.Unauthorized},
+		{name: "HS256 keyed with the RSA public key PEM", token: mint(t, jwt.SigningMethodHS256, pubPEM, "rsa1", valid()), wantCode: apierr.Unauthorized},
+		{name: "HS256 keyed with the RSA public key DER", token: mint(t, jwt.SigningMethodHS256, pubDER, "rsa1", valid()), wantCode: apierr.Unauthorized},
+		{name: "RS384 not in the allowed list", token: mint(t, jwt.SigningMethodRS384, rk[0], "rsa1", valid()), wantCode: apierr.Unauthorized},
+		{name: "tampered payload", token: tamperPayload(t, mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", valid()), func(m jwt.MapClaims) { m["sub"] = "bob" }), wantCode: apierr.Unauthorized},
+		{name: "tampered expiry", token: tamperPayload(t, mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["exp"] = now.Add(-time.Hour).Unix() })), func(m jwt.MapClaims) { m["exp"] = now.Add(time.Hour).Unix() }), wantCode: apierr.Unauthorized},
+		{name: "signed by a stranger's key under our kid", token: mint(t, jwt.SigningMethodRS256, rk[1], "rsa1", valid()), wantCode: apierr.Unauthorized},
+		{name: "ES256 naming the RSA key's kid", token: mint(t, jwt.SigningMethodES256, ek[0], "rsa1", valid()), wantCode: apierr.Unauthorized},
+		{name: "ES256 naming a P-384 key's kid", token: mint(t, jwt.SigningMethodES256, ek[0], "ec384", valid()), wantCode: apierr.Unauthorized},
 		{name: "kid is a number", token: func() string {
 			tok := jwt.NewWithClaims(jwt.SigningMethodRS256, valid())
 			tok.Header["kid"] = 7
 			s, _ := tok.SignedString(rk[0])
 			return s
-		}(), wantKind: KindUnauthorized},
+		}(), wantCode: apierr.Unauthorized},
 		{name: "crit header", token: func() string {
 			tok := jwt.NewWithClaims(jwt.SigningMethodRS256, valid())
 			tok.Header["kid"] = "rsa1"
 			tok.Header["crit"] = []string{"exp"}
 			s, _ := tok.SignedString(rk[0])
 			return s
-		}(), wantKind: KindUnauthorized},
-		{name: "garbage", token: "not.a.jwt", wantKind: KindUnauthorized},
-		{name: "subject unsafe as a key prefix", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["sub"] = "../bob" })), wantKind: KindForbidden},
-		{name: "subject with a bar (auth0 style)", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["sub"] = "auth0|123" })), wantKind: KindForbidden},
-		{name: "no subject", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { delete(m, "sub") })), wantKind: KindForbidden},
-		{name: "numeric subject", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["sub"] = 42 })), wantKind: KindForbidden},
+		}(), wantCode: apierr.Unauthorized},
+		{name: "garbage", token: "not.a.jwt", wantCode: apierr.Unauthorized},
+		{name: "subject unsafe as a key prefix", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["sub"] = "../bob" })), wantCode: apierr.Forbidden},
+		{name: "subject with a bar (auth0 style)", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["sub"] = "auth0|123" })), wantCode: apierr.Forbidden},
+		{name: "no subject", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { delete(m, "sub") })), wantCode: apierr.Forbidden},
+		{name: "numeric subject", token: mint(t, jwt.SigningMethodRS256, rk[0], "rsa1", with(func(m jwt.MapClaims) { m["sub"] = 42 })), wantCode: apierr.Forbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := o.Authenticate(bearerRequest(tt.token))
-			if tt.wantKind == "" {
+			if tt.wantCode == "" {
 				if err != nil {
 					t.Fatalf("Authenticate: %v, want caller %q", err, tt.wantName)
 				}
@@ -116,8 +118,8 @@ func TestOIDCVerifiesTokens(t *testing.T) {
 				}
 				return
 			}
-			if k := KindOf(err); k != tt.wantKind {
-				t.Fatalf("Authenticate error = %v (kind %q), want kind %q; caller %+v", err, k, tt.wantKind, got)
+			if k := apierr.CodeOf(err); k != tt.wantCode {
+				t.Fatalf("Authenticate error = %v (code %q), want code %q; caller %+v", err, k, tt.wantCode, got)
 			}
 			if got != (Caller{}) {
 				t.Errorf("refused, but returned caller %+v", got)
@@ -125,7 +127,7 @@ func TestOIDCVerifiesTokens(t *testing.T) {
 			if !strings.Contains(MessageOf(err), tt.wantMsg) {
 				t.Errorf("message %q does not contain %q", MessageOf(err), tt.wantMsg)
 			}
-			if tt.wantKind == KindUnauthorized {
+			if tt.wantCode == apierr.Unauthorized {
 				h := http.Header{}
 				SetHeaders(h, err)
 				if ch := h.Get("WWW-Authenticate"); !strings.HasPrefix(ch, `Bearer realm="s3presign", error="invalid_token"`) {
@@ -159,7 +161,7 @@ func TestOIDCSubjectClaimAndAudiences(t *testing.T) {
 	}
 	delete(m, "client_id")
 	_, err = o.Authenticate(bearerRequest(mint(t, jwt.SigningMethodRS256, rk[0], "k", m)))
-	if KindOf(err) != KindForbidden || !strings.Contains(MessageOf(err), `"client_id"`) {
+	if apierr.CodeOf(err) != apierr.Forbidden || !strings.Contains(MessageOf(err), `"client_id"`) {
 		t.Fatalf("without the claim: error = %v, want forbidden naming client_id", err)
 	}
 }
@@ -171,11 +173,11 @@ func TestOIDCMissingAndMalformedHeader(t *testing.T) {
 	_, err := o.Authenticate(r)
 	h := http.Header{}
 	SetHeaders(h, err)
-	if KindOf(err) != KindUnauthorized || h.Get("WWW-Authenticate") != `Bearer realm="s3presign"` {
+	if apierr.CodeOf(err) != apierr.Unauthorized || h.Get("WWW-Authenticate") != `Bearer realm="s3presign"` {
 		t.Fatalf("no header: error %v, challenge %q; want unauthorized with a bare Bearer challenge", err, h.Get("WWW-Authenticate"))
 	}
 	r.Header.Set("Authorization", "Basic YWxpY2U6c2VjcmV0")
-	if _, err := o.Authenticate(r); KindOf(err) != KindUnauthorized {
+	if _, err := o.Authenticate(r); apierr.CodeOf(err) != apierr.Unauthorized {
 		t.Fatalf("Basic scheme: error %v, want unauthorized", err)
 	}
 	if jwks, disc := p.hits(); jwks+disc != 0 {
@@ -200,7 +202,7 @@ func TestOIDCUnknownKidThenRotation(t *testing.T) {
 		t.Fatalf("key a: %v", err)
 	}
 	c.Advance(2 * time.Second)
-	if err := auth(tokB()); KindOf(err) != KindUnauthorized {
+	if err := auth(tokB()); apierr.CodeOf(err) != apierr.Unauthorized {
 		t.Fatalf("key b before rotation: %v, want unauthorized (the issuer answered, without b)", err)
 	}
 	if jwks, _ := p.hits(); jwks != 1 {
@@ -209,7 +211,7 @@ func TestOIDCUnknownKidThenRotation(t *testing.T) {
 
 	p.setKeys(a, b) // the issuer rotates
 	c.Advance(5 * time.Second)
-	if err := auth(tokB()); KindOf(err) != KindUnauthorized {
+	if err := auth(tokB()); apierr.CodeOf(err) != apierr.Unauthorized {
 		t.Fatalf("key b 7s after the last fetch: %v, want unauthorized (refetch bounded to once per 10s)", err)
 	}
 	c.Advance(4 * time.Second)
@@ -225,7 +227,7 @@ func TestOIDCUnknownKidThenRotation(t *testing.T) {
 
 	p.setKeys(b) // a is retired; the cache still holds it until the next fetch
 	c.Advance(DefaultMaxKeyAge + time.Second)
-	if err := auth(tokA()); KindOf(err) != KindUnauthorized {
+	if err := auth(tokA()); apierr.CodeOf(err) != apierr.Unauthorized {
 		t.Fatalf("retired key a after the cache aged: %v, want unauthorized", err)
 	}
 	if err := auth(tokB()); err != nil {
@@ -253,7 +255,7 @@ func TestOIDCRefetchIsBoundedUnderAFlood(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		if KindOf(err) != KindUnauthorized {
+		if apierr.CodeOf(err) != apierr.Unauthorized {
 			t.Fatalf("forged kid: %v, want unauthorized", err)
 		}
 	}
@@ -262,7 +264,7 @@ func TestOIDCRefetchIsBoundedUnderAFlood(t *testing.T) {
 	}
 	c.Advance(DefaultRefetchInterval)
 	_, err := o.Authenticate(bearerRequest(mint(t, jwt.SigningMethodRS256, rk[1], "forged-x", claimsFor(p, c, "mallory"))))
-	if KindOf(err) != KindUnauthorized {
+	if apierr.CodeOf(err) != apierr.Unauthorized {
 		t.Fatalf("forged kid after 10s: %v", err)
 	}
 	if jwks, _ := p.hits(); jwks != 2 {
@@ -312,7 +314,7 @@ func TestOIDCJWKSDown(t *testing.T) {
 			}
 			c.Advance(time.Second)
 			err := auth(2, "c")
-			if KindOf(err) != KindUnavailable {
+			if apierr.CodeOf(err) != apierr.Unavailable {
 				t.Fatalf("unknown kid during the outage: %v, want unavailable (503), not unauthorized or accepted", err)
 			}
 			h := http.Header{}
@@ -321,7 +323,7 @@ func TestOIDCJWKSDown(t *testing.T) {
 				t.Errorf("Retry-After = %q, want 9 (the next fetch may start 10s after the last)", ra)
 			}
 			c.Advance(DefaultRefetchInterval)
-			if err := auth(2, "c"); KindOf(err) != KindUnavailable {
+			if err := auth(2, "c"); apierr.CodeOf(err) != apierr.Unavailable {
 				t.Fatalf("unknown kid after another failed fetch: %v, want unavailable", err)
 			}
 
@@ -345,7 +347,7 @@ func TestOIDCDiscovery(t *testing.T) {
 		c := newClock()
 		o := newTestOIDC(t, p, c, nil)
 		_, err := o.Authenticate(bearerRequest(mint(t, jwt.SigningMethodRS256, rk[0], "a", claimsFor(p, c, "alice"))))
-		if KindOf(err) != KindUnavailable {
+		if apierr.CodeOf(err) != apierr.Unavailable {
 			t.Fatalf("error = %v, want unavailable", err)
 		}
 		if jwks, _ := p.hits(); jwks != 0 {

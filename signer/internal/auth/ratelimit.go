@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
 
@@ -151,7 +152,7 @@ func (l *Limiter) allow(key bucketKey, limit authconfig.Limit) error {
 		return nil
 	}
 	return &Error{
-		Kind:       KindRateLimited,
+		Code:       apierr.RateLimited,
 		Message:    "too many requests; retry later",
 		RetryAfter: max(wait, time.Second),
 	}

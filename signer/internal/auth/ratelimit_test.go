@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 	"github.com/s3presign/s3presign/signer/internal/auth/authconfig"
 )
 
@@ -58,7 +59,7 @@ func TestLimiterBurstThen429ThenRecovers(t *testing.T) {
 		}
 	}
 	err := l.AllowCaller(r, alice)
-	if KindOf(err) != KindRateLimited {
+	if apierr.CodeOf(err) != apierr.RateLimited {
 		t.Fatalf("request 4: %v, want rate_limited", err)
 	}
 	if ra := retryAfter(err); ra != "1" {
@@ -68,14 +69,14 @@ func TestLimiterBurstThen429ThenRecovers(t *testing.T) {
 		t.Fatalf("another caller is limited by alice's bucket: %v", err)
 	}
 	c.Advance(999 * time.Millisecond)
-	if err := l.AllowCaller(r, alice); KindOf(err) != KindRateLimited {
+	if err := l.AllowCaller(r, alice); apierr.CodeOf(err) != apierr.RateLimited {
 		t.Fatalf("after 999ms: %v, want still limited", err)
 	}
 	c.Advance(time.Millisecond)
 	if err := l.AllowCaller(r, alice); err != nil {
 		t.Fatalf("after the window (1s): %v, want allowed", err)
 	}
-	if err := l.AllowCaller(r, alice); KindOf(err) != KindRateLimited {
+	if err := l.AllowCaller(r, alice); apierr.CodeOf(err) != apierr.RateLimited {
 		t.Fatalf("right after: %v, want limited again (one token refilled)", err)
 	}
 }
@@ -112,7 +113,7 @@ func TestLimiterSpoofedForwardedForDoesNotEscape(t *testing.T) {
 	}
 	for i := range 20 {
 		spoof := fmt.Sprintf("198.51.100.%d, 192.0.2.%d", i, i)
-		if err := l.AllowIP(fromClient(spoof, "203.0.113.9")); KindOf(err) != KindRateLimited {
+		if err := l.AllowIP(fromClient(spoof, "203.0.113.9")); apierr.CodeOf(err) != apierr.RateLimited {
 			t.Fatalf("spoofed X-Forwarded-For %q escaped the limit: %v", spoof, err)
 		}
 	}
@@ -135,7 +136,7 @@ func TestLimiterIPv6SharesA64(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := l.AllowIP(r("[2001:db8:1:2::ffff]:1")); KindOf(err) != KindRateLimited {
+	if err := l.AllowIP(r("[2001:db8:1:2::ffff]:1")); apierr.CodeOf(err) != apierr.RateLimited {
 		t.Fatalf("a new address in the same /64: %v, want rate_limited", err)
 	}
 	if err := l.AllowIP(r("[2001:db8:1:3::1]:1")); err != nil {
@@ -181,7 +182,7 @@ func TestLimiterAnonymousIsPerIP(t *testing.T) {
 			t.Fatalf("anonymous request %d: %v", i+1, err)
 		}
 	}
-	if err := l.AllowCaller(a, Caller{}); KindOf(err) != KindRateLimited {
+	if err := l.AllowCaller(a, Caller{}); apierr.CodeOf(err) != apierr.RateLimited {
 		t.Fatalf("anonymous request 3: %v, want rate_limited (per-IP burst 2)", err)
 	}
 	if err := l.AllowCaller(fromClient("", "203.0.113.10"), Caller{}); err != nil {
@@ -203,7 +204,7 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 		last := fromClient("", "10.0.39.15") // i = 9999
 		_ = l.AllowIP(last)
 		_ = l.AllowIP(last)
-		if err := l.AllowIP(last); KindOf(err) != KindRateLimited {
+		if err := l.AllowIP(last); apierr.CodeOf(err) != apierr.RateLimited {
 			t.Fatalf("the most recently used bucket was evicted: %v", err)
 		}
 	})
@@ -233,7 +234,7 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 		r := fromClient("", "203.0.113.9")
 		_ = l.AllowCaller(r, Caller{Name: "slow"})
 		c.Advance(50 * time.Second)
-		if err := l.AllowCaller(r, Caller{Name: "slow"}); KindOf(err) != KindRateLimited {
+		if err := l.AllowCaller(r, Caller{Name: "slow"}); apierr.CodeOf(err) != apierr.RateLimited {
 			t.Fatalf("after 50s of a 100s refill: %v, want still limited (eviction must not reset it)", err)
 		}
 	})

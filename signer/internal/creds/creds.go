@@ -31,9 +31,6 @@ const (
 	RetrieveTimeout = 5 * time.Second
 )
 
-// CodeUnavailable is the API error code of every error from this package.
-const CodeUnavailable = apierr.Unavailable
-
 // Error is a credentials failure; its message is safe to show clients.
 type Error struct {
 	// Message is meant for the client.
@@ -57,7 +54,7 @@ func (e *Error) PublicMessage() string { return e.Message }
 func (e *Error) Unwrap() error { return e.Err }
 
 // ErrorCode returns "unavailable".
-func (e *Error) ErrorCode() string { return CodeUnavailable }
+func (e *Error) ErrorCode() string { return apierr.Unavailable }
 
 // CacheOptions sets the options a Source relies on. Pass it to
 // config.WithCredentialsCacheOptions when the provider comes from

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // provider is a switchable credentials provider that counts its calls.
@@ -55,7 +57,7 @@ func expiring(at time.Time) aws.Credentials {
 func wantUnavailable(t *testing.T, err error) {
 	t.Helper()
 	var e *Error
-	if !errors.As(err, &e) || e.ErrorCode() != CodeUnavailable {
+	if !errors.As(err, &e) || e.ErrorCode() != apierr.Unavailable {
 		t.Fatalf("got %v, want an unavailable *Error", err)
 	}
 }

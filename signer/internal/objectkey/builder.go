@@ -27,9 +27,6 @@ func NewBuilder(prefix string, rand io.Reader) (*Builder, error) {
 	return &Builder{prefix: prefix, rand: rand}, nil
 }
 
-// Prefix returns the configured prefix.
-func (b *Builder) Prefix() string { return b.prefix }
-
 // Scope returns the prefix the caller's keys live under: the configured
 // prefix, followed by "caller/" when caller is not empty.
 // The rule is keyscope.Scope, whose inverse keyscope.Caller reads the

@@ -71,18 +71,8 @@ const (
 	IDLen = 26
 )
 
-// Error codes returned by this package (a subset of the API's codes).
-const (
-	CodeInvalid   = apierr.Invalid
-	CodeForbidden = apierr.Forbidden
-)
-
-// Error is a refusal with a stable API error code and a message meant for the
-// client.
-type Error = apierr.Error
-
 func invalid(format string, args ...any) error {
-	return apierr.New(CodeInvalid, format, args...)
+	return apierr.New(apierr.Invalid, format, args...)
 }
 
 // CheckName applies the file-name rule (see the package doc). what names the
@@ -170,7 +160,7 @@ func Valid(key, prefix string) error {
 		if err := segments(key); err != nil {
 			return err
 		}
-		return &Error{Code: CodeForbidden, Message: "key is outside the signer's prefix"}
+		return &apierr.Error{Code: apierr.Forbidden, Message: "key is outside the signer's prefix"}
 	}
 	return segments(key[len(prefix):])
 }

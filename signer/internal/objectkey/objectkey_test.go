@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 func wantCode(t *testing.T, err error, want string) {
@@ -15,7 +17,7 @@ func wantCode(t *testing.T, err error, want string) {
 		}
 		return
 	}
-	var e *Error
+	var e *apierr.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("got error %v, want code %s", err, want)
 	}
@@ -76,7 +78,7 @@ func TestCheckName(t *testing.T) {
 			if tt.ok {
 				wantCode(t, err, "")
 			} else {
-				wantCode(t, err, CodeInvalid)
+				wantCode(t, err, apierr.Invalid)
 			}
 		})
 	}
@@ -134,9 +136,9 @@ func TestBuilderUpload(t *testing.T) {
 	}{
 		{name: "photo.png", want: "uploads/" + ids + "/photo.png"},
 		{caller: "alice", name: "Grüße.pdf", want: "uploads/alice/" + ids + "/Grüße.pdf"},
-		{name: "../x.png", code: CodeInvalid},
-		{name: "", code: CodeInvalid},
-		{caller: "a/b", name: "x.png", code: CodeInvalid},
+		{name: "../x.png", code: apierr.Invalid},
+		{name: "", code: apierr.Invalid},
+		{caller: "a/b", name: "x.png", code: apierr.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.caller+"/"+tt.name, func(t *testing.T) {
@@ -166,12 +168,12 @@ func TestBuilderCompat(t *testing.T) {
 		{fileName: "demo-image", ext: "png", want: "uploads/demo-image.png"},
 		{fileName: "Demo Image", ext: "PNG", want: "uploads/Demo Image.PNG"},
 		{caller: "bob", fileName: "a", ext: "pdf", want: "uploads/bob/a.pdf"},
-		{fileName: "a.", ext: "png", code: CodeInvalid},
-		{fileName: "a", ext: "", code: CodeInvalid},
-		{fileName: "a", ext: "p/ng", code: CodeInvalid},
-		{fileName: "", ext: "png", code: CodeInvalid},
+		{fileName: "a.", ext: "png", code: apierr.Invalid},
+		{fileName: "a", ext: "", code: apierr.Invalid},
+		{fileName: "a", ext: "p/ng", code: apierr.Invalid},
+		{fileName: "", ext: "png", code: apierr.Invalid},
 		{fileName: strings.Repeat("a", 251), ext: "png", want: "uploads/" + strings.Repeat("a", 251) + ".png"},
-		{fileName: strings.Repeat("a", 252), ext: "png", code: CodeInvalid},
+		{fileName: strings.Repeat("a", 252), ext: "png", code: apierr.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fileName+"."+tt.ext, func(t *testing.T) {
@@ -212,18 +214,18 @@ func TestValid(t *testing.T) {
 		{key: "uploads/abc/photo.png"},
 		{key: "uploads/photo.png"},
 		{key: "uploads/alice/abc/Grüße.pdf"},
-		{key: "other/photo.png", code: CodeForbidden},
-		{key: "uploadsx/photo.png", code: CodeForbidden},
-		{key: "uploads/", code: CodeInvalid},
-		{key: "", code: CodeInvalid},
-		{key: "uploads/../secret", code: CodeInvalid},
-		{key: "../uploads/x", code: CodeInvalid},
-		{key: "uploads/a//b", code: CodeInvalid},
-		{key: "uploads/a/", code: CodeInvalid},
-		{key: "uploads/a\x00b", code: CodeInvalid},
-		{key: "uploads/a\u202eb", code: CodeInvalid},
-		{key: "uploads/" + strings.Repeat("a", 256), code: CodeInvalid},
-		{key: "uploads/" + strings.Repeat("a/", 508), code: CodeInvalid},
+		{key: "other/photo.png", code: apierr.Forbidden},
+		{key: "uploadsx/photo.png", code: apierr.Forbidden},
+		{key: "uploads/", code: apierr.Invalid},
+		{key: "", code: apierr.Invalid},
+		{key: "uploads/../secret", code: apierr.Invalid},
+		{key: "../uploads/x", code: apierr.Invalid},
+		{key: "uploads/a//b", code: apierr.Invalid},
+		{key: "uploads/a/", code: apierr.Invalid},
+		{key: "uploads/a\x00b", code: apierr.Invalid},
+		{key: "uploads/a\u202eb", code: apierr.Invalid},
+		{key: "uploads/" + strings.Repeat("a", 256), code: apierr.Invalid},
+		{key: "uploads/" + strings.Repeat("a/", 508), code: apierr.Invalid},
 		{key: "uploads/" + strings.Repeat("a/", 507) + "a"},
 	}
 	for _, tt := range tests {
@@ -241,7 +243,7 @@ func TestValid(t *testing.T) {
 // before the rule stays readable.
 func TestVariableInNameRefusedButExistingKeyReadable(t *testing.T) {
 	err := CheckName("fileName", "${filename}.png")
-	wantCode(t, err, CodeInvalid)
+	wantCode(t, err, apierr.Invalid)
 	if !strings.Contains(err.Error(), "${") || !strings.Contains(err.Error(), "rename") {
 		t.Errorf("message %q does not say what is wrong and what to do", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // fuzzAllowed is the allowed-types setting of FuzzContentTypes: built-in
@@ -12,7 +14,7 @@ import (
 const fuzzAllowed = "image/jpeg,image/png,application/pdf,text/markdown=md|markdown"
 
 // FuzzContentTypes checks the content-type and extension decisions for any
-// input: a refusal is an *Error with an invalid_request or
+// input: a refusal is an *apierr.Error with an invalid_request or
 // unsupported_media_type code and a bounded message; an accepted content
 // type is an allowed type spelled the same but for ASCII case; an accepted
 // file name ends in one of that type's extensions; the compat pair resolves
@@ -84,11 +86,11 @@ func checkRefusal(t *testing.T, err error) {
 	if err == nil {
 		return
 	}
-	var e *Error
+	var e *apierr.Error
 	if !errors.As(err, &e) {
-		t.Fatalf("refusal %v (%T) is not an *Error", err, err)
+		t.Fatalf("refusal %v (%T) is not an *apierr.Error", err, err)
 	}
-	if e.Code != CodeInvalid && e.Code != CodeMediaType || e.Message == "" || len(e.Message) > 512 {
+	if e.Code != apierr.Invalid && e.Code != apierr.MediaType || e.Message == "" || len(e.Message) > 512 {
 		t.Fatalf("refusal code %q message %q: want invalid_request or unsupported_media_type with a short message", e.Code, e.Message)
 	}
 }

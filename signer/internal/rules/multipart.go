@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 // S3's multipart limits, which no configuration can change.
@@ -59,10 +61,10 @@ func (m Multipart) Validate(maxSingle int64) error {
 // CheckSize checks the declared size of a multipart upload.
 func (m Multipart) CheckSize(size int64) error {
 	if size < 1 {
-		return refuse(CodeInvalid, "size must be at least 1 byte")
+		return refuse(apierr.Invalid, "size must be at least 1 byte")
 	}
 	if size > m.MaxSize {
-		return refuse(CodeTooLarge, "size %d is above the multipart limit of %d bytes", size, m.MaxSize)
+		return refuse(apierr.TooLarge, "size %d is above the multipart limit of %d bytes", size, m.MaxSize)
 	}
 	return nil
 }

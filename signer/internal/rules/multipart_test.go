@@ -3,6 +3,8 @@ package rules
 import (
 	"strings"
 	"testing"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 func TestMultipartValidate(t *testing.T) {
@@ -49,7 +51,7 @@ func TestMultipartCheckSize(t *testing.T) {
 	for _, tt := range []struct {
 		size int64
 		code string
-	}{{1, ""}, {1 << 30, ""}, {0, CodeInvalid}, {-1, CodeInvalid}, {1<<30 + 1, CodeTooLarge}} {
+	}{{1, ""}, {1 << 30, ""}, {0, apierr.Invalid}, {-1, apierr.Invalid}, {1<<30 + 1, apierr.TooLarge}} {
 		wantCode(t, m.CheckSize(tt.size), tt.code)
 	}
 }

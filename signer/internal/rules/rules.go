@@ -3,7 +3,7 @@
 // be, and how long an issued URL may live.
 //
 // Every function is pure: inputs, the injected clock value and the
-// credentials' expiry in, a decision out. Refusals are *Error values whose
+// credentials' expiry in, a decision out. Refusals are *apierr.Error values whose
 // Code is one of the API's stable error codes.
 package rules
 
@@ -15,18 +15,6 @@ import (
 
 	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
-
-// Error codes returned by this package (a subset of the API's codes).
-const (
-	CodeInvalid     = apierr.Invalid
-	CodeMediaType   = apierr.MediaType
-	CodeTooLarge    = apierr.TooLarge
-	CodeUnavailable = apierr.Unavailable
-)
-
-// Error is a refusal with a stable API error code and a message meant for the
-// client.
-type Error = apierr.Error
 
 func refuse(code, format string, args ...any) error {
 	return apierr.New(code, format, args...)
@@ -131,13 +119,13 @@ func (r *Rules) Limits() Limits { return r.limits }
 // client must send. Parameters (";charset=...") are not accepted.
 func (r *Rules) ContentType(ct string) (string, error) {
 	if ct == "" {
-		return "", refuse(CodeInvalid, "contentType is required")
+		return "", refuse(apierr.Invalid, "contentType is required")
 	}
 	canon := lowerASCII(ct)
 	if _, ok := r.byType[canon]; ok {
 		return canon, nil
 	}
-	return "", refuse(CodeMediaType, "contentType %q is not allowed", clip(ct))
+	return "", refuse(apierr.MediaType, "contentType %q is not allowed", clip(ct))
 }
 
 // MatchName checks that the extension of the file name (after its last dot,
@@ -147,26 +135,26 @@ func (r *Rules) MatchName(ct, name string) error {
 	ext := Extension(name)
 	exts := r.byType[ct]
 	if ext == "" {
-		return refuse(CodeInvalid, "fileName must end in an extension for %s (.%s)", ct, strings.Join(exts, ", ."))
+		return refuse(apierr.Invalid, "fileName must end in an extension for %s (.%s)", ct, strings.Join(exts, ", ."))
 	}
 	for _, e := range exts {
 		if e == ext {
 			return nil
 		}
 	}
-	return refuse(CodeInvalid, "fileName extension .%s does not match contentType %s (.%s)", clip(ext), ct, strings.Join(exts, ", ."))
+	return refuse(apierr.Invalid, "fileName extension .%s does not match contentType %s (.%s)", clip(ext), ct, strings.Join(exts, ", ."))
 }
 
 // ExtensionType returns the allowed content type of an extension (compared
 // case-insensitively).
 func (r *Rules) ExtensionType(ext string) (string, error) {
 	if ext == "" {
-		return "", refuse(CodeInvalid, "extension is required")
+		return "", refuse(apierr.Invalid, "extension is required")
 	}
 	if ct, ok := r.byExt[lowerASCII(ext)]; ok {
 		return ct, nil
 	}
-	return "", refuse(CodeMediaType, "extension %q is not allowed", clip(ext))
+	return "", refuse(apierr.MediaType, "extension %q is not allowed", clip(ext))
 }
 
 // CompatType resolves the compat route's mediaType and extension to the
@@ -179,17 +167,17 @@ func (r *Rules) CompatType(mediaType, ext string) (string, error) {
 		return "", err
 	}
 	if mediaType == "" {
-		return "", refuse(CodeInvalid, "mediaType is required")
+		return "", refuse(apierr.Invalid, "mediaType is required")
 	}
 	mt := lowerASCII(mediaType)
 	if strings.Contains(mt, "/") {
 		if mt != ct {
-			return "", refuse(CodeInvalid, "mediaType %q does not match extension %q (%s)", clip(mediaType), clip(ext), ct)
+			return "", refuse(apierr.Invalid, "mediaType %q does not match extension %q (%s)", clip(mediaType), clip(ext), ct)
 		}
 		return ct, nil
 	}
 	if top, _, _ := strings.Cut(ct, "/"); top != mt {
-		return "", refuse(CodeInvalid, "mediaType %q does not match extension %q (%s)", clip(mediaType), clip(ext), ct)
+		return "", refuse(apierr.Invalid, "mediaType %q does not match extension %q (%s)", clip(mediaType), clip(ext), ct)
 	}
 	return ct, nil
 }
@@ -197,10 +185,10 @@ func (r *Rules) CompatType(mediaType, ext string) (string, error) {
 // CheckSize checks a declared object size in bytes.
 func (r *Rules) CheckSize(size int64) error {
 	if size < 1 {
-		return refuse(CodeInvalid, "size must be at least 1 byte")
+		return refuse(apierr.Invalid, "size must be at least 1 byte")
 	}
 	if size > r.limits.MaxSize {
-		return refuse(CodeTooLarge, "size %d is above the limit of %d bytes", size, r.limits.MaxSize)
+		return refuse(apierr.TooLarge, "size %d is above the limit of %d bytes", size, r.limits.MaxSize)
 	}
 	return nil
 }
@@ -212,7 +200,7 @@ func (r *Rules) CheckSize(size int64) error {
 // result is an "unavailable" error. The result is in whole seconds.
 func (r *Rules) Lifetime(requested time.Duration, now, credsExpire time.Time) (time.Duration, error) {
 	if requested < 0 {
-		return 0, refuse(CodeInvalid, "expiresIn must be positive")
+		return 0, refuse(apierr.Invalid, "expiresIn must be positive")
 	}
 	d := requested
 	if d == 0 {
@@ -222,7 +210,7 @@ func (r *Rules) Lifetime(requested time.Duration, now, credsExpire time.Time) (t
 	if !credsExpire.IsZero() {
 		left := credsExpire.Sub(now) - CredentialMargin
 		if left < MinLifetime {
-			return 0, refuse(CodeUnavailable, "signing credentials are about to expire; try again shortly")
+			return 0, refuse(apierr.Unavailable, "signing credentials are about to expire; try again shortly")
 		}
 		d = min(d, left)
 	}

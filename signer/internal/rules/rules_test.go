@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 var testLimits = Limits{MaxSize: 10 << 20, DefaultExpiry: 5 * time.Minute, MaxExpiry: time.Hour}
@@ -31,7 +33,7 @@ func wantCode(t *testing.T, err error, want string) {
 		}
 		return
 	}
-	var e *Error
+	var e *apierr.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("got error %v, want code %s", err, want)
 	}
@@ -115,13 +117,13 @@ func TestContentTypeAndName(t *testing.T) {
 		{ct: "Image/PNG", name: "A.PNG", canon: "image/png"},
 		{ct: "image/jpeg", name: "photo.jpeg", canon: "image/jpeg"},
 		{ct: "image/jpeg", name: "photo.JPG", canon: "image/jpeg"},
-		{ct: "image/jpeg", name: "photo.png", code: CodeInvalid},
-		{ct: "image/png", name: "png", code: CodeInvalid},
-		{ct: "image/png", name: "a.", code: CodeInvalid},
-		{ct: "image/png", name: "a.png.exe", code: CodeInvalid},
-		{ct: "video/mp4", name: "a.mp4", code: CodeMediaType},
-		{ct: "image/png; charset=x", name: "a.png", code: CodeMediaType},
-		{ct: "", name: "a.png", code: CodeInvalid},
+		{ct: "image/jpeg", name: "photo.png", code: apierr.Invalid},
+		{ct: "image/png", name: "png", code: apierr.Invalid},
+		{ct: "image/png", name: "a.", code: apierr.Invalid},
+		{ct: "image/png", name: "a.png.exe", code: apierr.Invalid},
+		{ct: "video/mp4", name: "a.mp4", code: apierr.MediaType},
+		{ct: "image/png; charset=x", name: "a.png", code: apierr.MediaType},
+		{ct: "", name: "a.png", code: apierr.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ct+" "+tt.name, func(t *testing.T) {
@@ -147,12 +149,12 @@ func TestCompatType(t *testing.T) {
 		{mediaType: "IMAGE", ext: "PNG", want: "image/png"},
 		{mediaType: "image/jpeg", ext: "jpg", want: "image/jpeg"},
 		{mediaType: "application", ext: "pdf", want: "application/pdf"},
-		{mediaType: "video", ext: "png", code: CodeInvalid},
-		{mediaType: "image/gif", ext: "png", code: CodeInvalid},
-		{mediaType: "", ext: "png", code: CodeInvalid},
-		{mediaType: "image", ext: "", code: CodeInvalid},
-		{mediaType: "image", ext: "svg", code: CodeMediaType},
-		{mediaType: "video", ext: "mp4", code: CodeMediaType},
+		{mediaType: "video", ext: "png", code: apierr.Invalid},
+		{mediaType: "image/gif", ext: "png", code: apierr.Invalid},
+		{mediaType: "", ext: "png", code: apierr.Invalid},
+		{mediaType: "image", ext: "", code: apierr.Invalid},
+		{mediaType: "image", ext: "svg", code: apierr.MediaType},
+		{mediaType: "video", ext: "mp4", code: apierr.MediaType},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mediaType+"+"+tt.ext, func(t *testing.T) {
@@ -173,9 +175,9 @@ func TestCheckSize(t *testing.T) {
 	}{
 		{size: 1},
 		{size: 10 << 20},
-		{size: 10<<20 + 1, code: CodeTooLarge},
-		{size: 0, code: CodeInvalid},
-		{size: -5, code: CodeInvalid},
+		{size: 10<<20 + 1, code: apierr.TooLarge},
+		{size: 0, code: apierr.Invalid},
+		{size: -5, code: apierr.Invalid},
 	}
 	for _, tt := range tests {
 		wantCode(t, r.CheckSize(tt.size), tt.code)
@@ -197,12 +199,12 @@ func TestLifetime(t *testing.T) {
 		{name: "clamped to max", requested: 3 * time.Hour, want: time.Hour},
 		{name: "whole seconds", requested: 1500 * time.Millisecond, want: time.Second},
 		{name: "at least one second", requested: time.Millisecond, want: time.Second},
-		{name: "negative", requested: -time.Second, code: CodeInvalid},
+		{name: "negative", requested: -time.Second, code: apierr.Invalid},
 		{name: "long-lived credentials", credsExpire: now.Add(6 * time.Hour), want: 5 * time.Minute},
 		{name: "credentials cap the lifetime", requested: time.Hour, credsExpire: now.Add(2 * time.Minute), want: time.Minute},
 		{name: "credentials leave exactly the minimum", credsExpire: now.Add(CredentialMargin + MinLifetime), want: MinLifetime},
-		{name: "credentials leave too little", credsExpire: now.Add(CredentialMargin + MinLifetime - time.Nanosecond), code: CodeUnavailable},
-		{name: "expired credentials", credsExpire: now.Add(-time.Second), code: CodeUnavailable},
+		{name: "credentials leave too little", credsExpire: now.Add(CredentialMargin + MinLifetime - time.Nanosecond), code: apierr.Unavailable},
+		{name: "expired credentials", credsExpire: now.Add(-time.Second), code: apierr.Unavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -54,12 +54,9 @@ var activeTypes = []string{
 // attachments too.
 var activeExtensions = []string{"html", "htm", "shtml", "xhtml", "xht", "svg", "svgz", "xml", "xsl", "xslt", "js", "mjs"}
 
-// ActiveTypes returns the content types a browser executes or renders as a
-// document, which are allowed only on explicit request and always
-// downloaded as attachments.
-func ActiveTypes() []string { return append([]string(nil), activeTypes...) }
-
-// IsActive reports whether ct (lower case) is one of ActiveTypes.
+// IsActive reports whether ct (lower case) is a content type a browser
+// executes or renders as a document: allowed only on explicit request and
+// always downloaded as an attachment.
 func IsActive(ct string) bool {
 	for _, a := range activeTypes {
 		if a == ct {

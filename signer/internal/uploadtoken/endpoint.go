@@ -27,8 +27,8 @@ import (
 const endpointDomain = "s3presign uppy companion endpoint token v1\x00"
 
 var (
-	errEndpointInvalid = &Error{Code: apierr.Forbidden, Message: "this Uppy endpoint is not valid: mint a new one with POST /v1/uppy"}
-	errEndpointExpired = &Error{Code: apierr.Forbidden, Message: "this Uppy endpoint has expired: mint a new one with POST /v1/uppy"}
+	errEndpointInvalid = &apierr.Error{Code: apierr.Forbidden, Message: "this Uppy endpoint is not valid: mint a new one with POST /v1/uppy"}
+	errEndpointExpired = &apierr.Error{Code: apierr.Forbidden, Message: "this Uppy endpoint has expired: mint a new one with POST /v1/uppy"}
 )
 
 // SignEndpoint returns an endpoint token for caller ("" is the anonymous
@@ -42,7 +42,7 @@ func (s *Signer) SignEndpoint(caller string, expires time.Time) string {
 }
 
 // VerifyEndpoint checks an endpoint token at now and returns the caller it
-// names and when it expires. Every failure is a forbidden *Error whose
+// names and when it expires. Every failure is a forbidden *apierr.Error whose
 // message says to mint a new endpoint; a forged, altered or expired token
 // reveals nothing else.
 func (s *Signer) VerifyEndpoint(token string, now time.Time) (caller string, expires time.Time, err error) {

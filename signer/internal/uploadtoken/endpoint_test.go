@@ -51,7 +51,7 @@ func TestEndpointTokens(t *testing.T) {
 			if err == nil {
 				t.Fatal("accepted")
 			}
-			var e *Error
+			var e *apierr.Error
 			if !asError(err, &e) || e.Code != apierr.Forbidden {
 				t.Errorf("error %v, want forbidden", err)
 			}
@@ -73,8 +73,8 @@ func flip(s string) string {
 	return string(b)
 }
 
-func asError(err error, e **Error) bool {
-	v, ok := err.(*Error)
+func asError(err error, e **apierr.Error) bool {
+	v, ok := err.(*apierr.Error)
 	*e = v
 	return ok
 }

@@ -50,21 +50,10 @@ const (
 // the same bytes) is not a token.
 var enc = base64.RawURLEncoding.Strict()
 
-// Error codes of Verify's errors (a subset of the API's codes).
-const (
-	CodeInvalid   = apierr.Invalid
-	CodeForbidden = apierr.Forbidden
-)
-
-// Error is a refused token; its message is safe to show the client. Its code
-// is invalid_request for a token that is not one at all, forbidden for one
-// that does not match or has expired.
-type Error = apierr.Error
-
 var (
-	errMalformed = &Error{Code: CodeInvalid, Message: "token is malformed"}
-	errMismatch  = &Error{Code: CodeForbidden, Message: "token does not match this upload and caller"}
-	errExpired   = &Error{Code: CodeForbidden, Message: "token has expired; start a new upload"}
+	errMalformed = &apierr.Error{Code: apierr.Invalid, Message: "token is malformed"}
+	errMismatch  = &apierr.Error{Code: apierr.Forbidden, Message: "token does not match this upload and caller"}
+	errExpired   = &apierr.Error{Code: apierr.Forbidden, Message: "token has expired; start a new upload"}
 )
 
 // IsMalformed reports whether err is Verify's answer to a string that is not
@@ -130,7 +119,7 @@ func (s *Signer) Sign(c Claims) string {
 }
 
 // Verify checks token for the upload id and caller of the request at now and
-// returns its claims. Every failure is an *Error: invalid_request when token
+// returns its claims. Every failure is an *apierr.Error: invalid_request when token
 // is not a token, forbidden when it was issued for another upload, key or
 // caller, was forged or has expired.
 func (s *Signer) Verify(token, uploadID, caller string, now time.Time) (Claims, error) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/s3presign/s3presign/signer/internal/apierr"
 )
 
 var (
@@ -30,10 +32,10 @@ func testClaims() Claims {
 	}
 }
 
-// wantCode checks that err is an *Error with the code.
+// wantCode checks that err is an *apierr.Error with the code.
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
-	var e *Error
+	var e *apierr.Error
 	if !errors.As(err, &e) || e.Code != code {
 		t.Fatalf("error %v, want code %s", err, code)
 	}
@@ -77,19 +79,19 @@ func TestVerifyRefuses(t *testing.T) {
 	}{
 		{name: "control: as issued", token: tok, uploadID: c.UploadID, caller: c.Caller, now: testNow},
 		{name: "control: one second before expiry", token: tok, uploadID: c.UploadID, caller: c.Caller, now: c.Expires.Add(-time.Second)},
-		{name: "other upload id", token: tok, uploadID: "upload-2", caller: c.Caller, now: testNow, code: CodeForbidden},
-		{name: "other caller", token: tok, uploadID: c.UploadID, caller: "mallory", now: testNow, code: CodeForbidden},
-		{name: "anonymous caller", token: tok, uploadID: c.UploadID, caller: "", now: testNow, code: CodeForbidden},
-		{name: "key changed in the payload", token: base64.RawURLEncoding.EncodeToString(otherKey) + "." + mac, uploadID: c.UploadID, caller: c.Caller, now: testNow, code: CodeForbidden},
-		{name: "MAC of a bigger size", token: payload + "." + biggerMAC, uploadID: c.UploadID, caller: c.Caller, now: testNow, code: CodeForbidden},
-		{name: "other secret", token: newSigner(t, bytes.Repeat([]byte{8}, MinKeyBytes)).Sign(c), uploadID: c.UploadID, caller: c.Caller, now: testNow, code: CodeForbidden},
-		{name: "at expiry", token: tok, uploadID: c.UploadID, caller: c.Caller, now: c.Expires, code: CodeForbidden},
-		{name: "empty", token: "", uploadID: c.UploadID, now: testNow, code: CodeInvalid},
-		{name: "no dot", token: payload, uploadID: c.UploadID, now: testNow, code: CodeInvalid},
-		{name: "not base64", token: "!!." + mac, uploadID: c.UploadID, now: testNow, code: CodeInvalid},
-		{name: "short MAC", token: payload + "." + mac[:10], uploadID: c.UploadID, now: testNow, code: CodeInvalid},
-		{name: "padded", token: tok + "=", uploadID: c.UploadID, now: testNow, code: CodeInvalid},
-		{name: "too long", token: strings.Repeat("a", MaxTokenBytes+1), uploadID: c.UploadID, now: testNow, code: CodeInvalid},
+		{name: "other upload id", token: tok, uploadID: "upload-2", caller: c.Caller, now: testNow, code: apierr.Forbidden},
+		{name: "other caller", token: tok, uploadID: c.UploadID, caller: "mallory", now: testNow, code: apierr.Forbidden},
+		{name: "anonymous caller", token: tok, uploadID: c.UploadID, caller: "", now: testNow, code: apierr.Forbidden},
+		{name: "key changed in the payload", token: base64.RawURLEncoding.EncodeToString(otherKey) + "." + mac, uploadID: c.UploadID, caller: c.Caller, now: testNow, code: apierr.Forbidden},
+		{name: "MAC of a bigger size", token: payload + "." + biggerMAC, uploadID: c.UploadID, caller: c.Caller, now: testNow, code: apierr.Forbidden},
+		{name: "other secret", token: newSigner(t, bytes.Repeat([]byte{8}, MinKeyBytes)).Sign(c), uploadID: c.UploadID, caller: c.Caller, now: testNow, code: apierr.Forbidden},
+		{name: "at expiry", token: tok, uploadID: c.UploadID, caller: c.Caller, now: c.Expires, code: apierr.Forbidden},
+		{name: "empty", token: "", uploadID: c.UploadID, now: testNow, code: apierr.Invalid},
+		{name: "no dot", token: payload, uploadID: c.UploadID, now: testNow, code: apierr.Invalid},
+		{name: "not base64", token: "!!." + mac, uploadID: c.UploadID, now: testNow, code: apierr.Invalid},
+		{name: "short MAC", token: payload + "." + mac[:10], uploadID: c.UploadID, now: testNow, code: apierr.Invalid},
+		{name: "padded", token: tok + "=", uploadID: c.UploadID, now: testNow, code: apierr.Invalid},
+		{name: "too long", token: strings.Repeat("a", MaxTokenBytes+1), uploadID: c.UploadID, now: testNow, code: apierr.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,7 +103,7 @@ func TestVerifyRefuses(t *testing.T) {
 				return
 			}
 			wantCode(t, err, tt.code)
-			if IsMalformed(err) != (tt.code == CodeInvalid) {
+			if IsMalformed(err) != (tt.code == apierr.Invalid) {
 				t.Errorf("IsMalformed = %v for code %s", IsMalformed(err), tt.code)
 			}
 		})
@@ -145,9 +147,9 @@ func FuzzVerify(f *testing.F) {
 	f.Fuzz(func(t *testing.T, token, uploadID, caller string) {
 		got, err := s.Verify(token, uploadID, caller, testNow)
 		if err != nil {
-			var e *Error
+			var e *apierr.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("error %T is not *Error", err)
+				t.Fatalf("error %T is not *apierr.Error", err)
 			}
 			return
 		}
