@@ -12,8 +12,8 @@ import (
 	"sync"
 
 	"github.com/s3presign/s3presign/infra/config"
-	"github.com/s3presign/s3presign/infra/internal/repo"
 	"github.com/s3presign/s3presign/infra/devtools/local/stack"
+	"github.com/s3presign/s3presign/infra/internal/repo"
 )
 
 // Default addresses of `make run`. The page's address is not here: it is the

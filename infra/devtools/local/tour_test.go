@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/s3presign/s3presign/infra/config"
-	"github.com/s3presign/s3presign/infra/internal/repo"
 	"github.com/s3presign/s3presign/infra/devtools/local/localtest"
 	"github.com/s3presign/s3presign/infra/devtools/local/stack"
+	"github.com/s3presign/s3presign/infra/internal/repo"
 )
 
 // tourFence opens the five-minute tour's block in README.md.

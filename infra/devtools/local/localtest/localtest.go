@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/s3presign/s3presign/infra/config"
-	"github.com/s3presign/s3presign/infra/internal/repo"
 	"github.com/s3presign/s3presign/infra/devtools/local/stack"
+	"github.com/s3presign/s3presign/infra/internal/repo"
 )
 
 var (
