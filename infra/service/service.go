@@ -24,6 +24,7 @@ import (
 
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/internal/iamx"
+	"github.com/s3presign/s3presign/infra/internal/removal"
 	"github.com/s3presign/s3presign/infra/secrets"
 	"github.com/s3presign/s3presign/infra/signerenv"
 	sconfig "github.com/s3presign/s3presign/signer/config"
@@ -142,7 +143,7 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 
 	logs := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     Retention(env.LogRetentionDays),
-		RemovalPolicy: removalPolicy(env),
+		RemovalPolicy: removal.For(env),
 	})
 
 	// The same Dockerfile and context `make image` builds (signer/image.sh):
@@ -317,11 +318,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-func removalPolicy(env *config.Environment) awscdk.RemovalPolicy {
-	if env.RemovalPolicy == config.RemovalDestroy {
-		return awscdk.RemovalPolicy_DESTROY
-	}
-	return awscdk.RemovalPolicy_RETAIN
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/internal/iamx"
+	"github.com/s3presign/s3presign/infra/internal/removal"
 	"github.com/s3presign/s3presign/infra/policy"
 )
 
@@ -63,7 +64,10 @@ func NewStorage(scope constructs.Construct, id string, props *StorageProps) *Sto
 	env := props.Env
 	this := constructs.NewConstruct(scope, jsii.String(id))
 	s := &Storage{Construct: this}
-	removal := removalPolicy(env)
+	// No autoDeleteObjects with "destroy": it adds a Lambda-backed custom
+	// resource that empties the bucket. Deleting a stack with a non-empty
+	// bucket fails instead, which is the safer surprise.
+	removalPolicy := removal.For(env)
 
 	// Access logs cannot go to a KMS-encrypted bucket, so the log bucket
 	// always uses S3-managed keys. It does not log itself (that would loop).
@@ -72,7 +76,7 @@ func NewStorage(scope constructs.Construct, id string, props *StorageProps) *Sto
 		EnforceSSL:        jsii.Bool(true),
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		RemovalPolicy:     removal,
+		RemovalPolicy:     removalPolicy,
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:                                  jsii.String("expire-access-logs"),
 			Expiration:                          awscdk.Duration_Days(jsii.Number(env.AccessLogExpiryDays)),
@@ -89,7 +93,7 @@ func NewStorage(scope constructs.Construct, id string, props *StorageProps) *Sto
 		s.Key = awskms.NewKey(this, jsii.String(KeyID), &awskms.KeyProps{
 			Description:       jsii.String("s3presign " + env.Name + " upload bucket encryption"),
 			EnableKeyRotation: jsii.Bool(true),
-			RemovalPolicy:     removal,
+			RemovalPolicy:     removalPolicy,
 		})
 		encryption = awss3.BucketEncryption_KMS
 	}
@@ -121,7 +125,7 @@ func NewStorage(scope constructs.Construct, id string, props *StorageProps) *Sto
 		Versioned:              jsii.Bool(true),
 		ServerAccessLogsBucket: s.LogBucket,
 		ServerAccessLogsPrefix: jsii.String(S3LogPrefix),
-		RemovalPolicy:          removal,
+		RemovalPolicy:          removalPolicy,
 		LifecycleRules: &[]*awss3.LifecycleRule{
 			{
 				Id:                                  jsii.String("abort-incomplete-multipart-uploads"),
@@ -154,14 +158,4 @@ func NewStorage(scope constructs.Construct, id string, props *StorageProps) *Sto
 		s.Bucket.AddToResourcePolicy(st)
 	}
 	return s
-}
-
-func removalPolicy(env *config.Environment) awscdk.RemovalPolicy {
-	// No autoDeleteObjects with "destroy": it adds a Lambda-backed custom
-	// resource that empties the bucket. Deleting a stack with a non-empty
-	// bucket fails instead, which is the safer surprise.
-	if env.RemovalPolicy == config.RemovalDestroy {
-		return awscdk.RemovalPolicy_DESTROY
-	}
-	return awscdk.RemovalPolicy_RETAIN
 }

@@ -15,13 +15,13 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/s3presign/s3presign/infra/internal/repo"
 	sconfig "github.com/s3presign/s3presign/signer/config"
+	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
 func root(t *testing.T) string {
 	t.Helper()
-	r, err := repo.Root()
+	r, err := reporoot.Find()
 	if err != nil {
 		t.Fatal(err)
 	}

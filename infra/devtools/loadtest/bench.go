@@ -306,7 +306,7 @@ func checkAuthWired(ctx context.Context, cfg BenchConfig, k APIKey) string {
 	if err != nil {
 		return "the signer does not start in auth mode apikey: " + oneLine(err.Error())
 	}
-	defer p.Stop(10 * time.Second)
+	defer p.Stop()
 	base := "http://" + p.Addr
 	status, _, err := Exchange(ctx, base, UploadRequest(""))
 	switch {
@@ -340,7 +340,7 @@ func probe(ctx context.Context, cfg BenchConfig) (key string, size int, err erro
 		return "", 0, err
 	}
 	key, size, err = probeUpload(ctx, "http://"+p.Addr, UploadRequest(""))
-	if stopErr := p.Stop(10 * time.Second); err == nil {
+	if stopErr := p.Stop(); err == nil {
 		err = stopErr
 	}
 	if err != nil {
@@ -404,7 +404,7 @@ func runScenario(ctx context.Context, cfg BenchConfig, scenario string, round, f
 	stopped := false
 	defer func() {
 		if !stopped {
-			_ = p.Stop(10 * time.Second)
+			_ = p.Stop()
 		}
 	}()
 	base := "http://" + p.Addr
@@ -437,7 +437,7 @@ func runScenario(ctx context.Context, cfg BenchConfig, scenario string, round, f
 	res.PeakRSSBytes, res.RSSBytes = after.HWM, after.RSS
 	res.LoadAvg = loadAvg1()
 	stopped = true
-	if err := p.Stop(10 * time.Second); err != nil {
+	if err := p.Stop(); err != nil {
 		res.ExitError = err.Error()
 	}
 	res.Logs = p.Logs()

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s3presign/s3presign/infra/internal/repo"
+	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
 // CI's short soak (issue 8): the real signer binary on loopback, 20 s at 64
@@ -25,7 +25,7 @@ func needSigner(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("S3PRESIGN_BIN_DIR")
 	if dir == "" {
-		root, err := repo.Root()
+		root, err := reporoot.Find()
 		if err != nil {
 			t.Fatal(err)
 		}

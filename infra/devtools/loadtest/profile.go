@@ -52,7 +52,7 @@ func Profile(ctx context.Context, cfg BenchConfig, scenario, outPath string) (Wr
 	if err != nil {
 		return WrkResult{}, err
 	}
-	defer p.Stop(10 * time.Second)
+	defer p.Stop()
 	base := "http://" + p.Addr
 	if err := expectStatus(ctx, base, req, want); err != nil {
 		return WrkResult{}, fmt.Errorf("preflight: %w", err)

@@ -124,7 +124,7 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 	stopped := false
 	defer func() {
 		if !stopped {
-			_ = p.Stop(10 * time.Second)
+			_ = p.Stop()
 		}
 	}()
 	base := "http://" + p.Addr
@@ -164,7 +164,7 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 		res.RSSMiB = append(res.RSSMiB, math.Round(float64(s.RSS)/(1<<20)*100)/100)
 	}
 	stopped = true
-	if err := p.Stop(10 * time.Second); err != nil {
+	if err := p.Stop(); err != nil {
 		res.ExitError = err.Error()
 	}
 	res.Logs = p.Logs()

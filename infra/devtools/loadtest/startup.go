@@ -27,7 +27,7 @@ func MeasureStartup(ctx context.Context, pc ProcessConfig, n int) (StartupResult
 			return StartupResult{}, err
 		}
 		ms = append(ms, float64(p.Ready)/float64(time.Millisecond))
-		if err := p.Stop(10 * time.Second); err != nil {
+		if err := p.Stop(); err != nil {
 			return StartupResult{}, err
 		}
 	}

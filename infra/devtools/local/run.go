@@ -13,7 +13,7 @@ import (
 
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/devtools/local/stack"
-	"github.com/s3presign/s3presign/infra/internal/repo"
+	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
 // Default addresses of `make run`. The page's address is not here: it is the
@@ -27,7 +27,7 @@ const (
 // run parses flags, starts the stack, prints where everything is, and waits
 // for ctx to end (Ctrl-C) or the signer to die, then stops it all.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	root, err := repo.Root()
+	root, err := reporoot.Find()
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/devtools/local/localtest"
 	"github.com/s3presign/s3presign/infra/devtools/local/stack"
-	"github.com/s3presign/s3presign/infra/internal/repo"
+	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
 // tourFence opens the five-minute tour's block in README.md.
@@ -22,7 +22,7 @@ const tourFence = "```sh tour\n"
 // reader copies it.
 func readmeTour(t *testing.T) string {
 	t.Helper()
-	root, err := repo.Root()
+	root, err := reporoot.Find()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"path/filepath"
 
 	"github.com/s3presign/s3presign/infra/config"
-	"github.com/s3presign/s3presign/infra/internal/repo"
+	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
 func main() {
@@ -31,7 +31,7 @@ func run(args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	root, err := repo.Root()
+	root, err := reporoot.Find()
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/s3presign/s3presign/infra/internal/repo"
+	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
 // ChromiumEnv overrides the browser binary (default: chromium on PATH, the
@@ -174,7 +174,7 @@ func (b *Browser) RequestsTo(prefix string) []Request {
 func (b *Browser) Screenshot(name string) (string, []byte) {
 	b.t.Helper()
 	buf := Run(b, chromedp.FullScreenshot(100)) // quality 100: PNG
-	root, err := repo.Root()
+	root, err := reporoot.Find()
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/devtools/local/stack"
-	"github.com/s3presign/s3presign/infra/internal/repo"
+	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
 var (
@@ -48,7 +48,7 @@ func SignerBinary(t testing.TB) string {
 		t.Skip("builds and runs the signer binary: skipped under -short (make check); make test runs it")
 	}
 	buildOnce.Do(func() {
-		root, err := repo.Root()
+		root, err := reporoot.Find()
 		if err != nil {
 			buildErr = err
 			return
@@ -77,7 +77,7 @@ func SignerBinary(t testing.TB) string {
 // cdk.json, exactly as `make run` reads them.
 func DevEnv(t testing.TB) config.Environment {
 	t.Helper()
-	root, err := repo.Root()
+	root, err := reporoot.Find()
 	if err != nil {
 		t.Fatal(err)
 	}

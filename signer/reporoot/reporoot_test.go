@@ -1,4 +1,4 @@
-package repo_test
+package reporoot_test
 
 import (
 	"os"
@@ -6,34 +6,34 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/s3presign/s3presign/infra/internal/repo"
+	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
 func TestRootIsFoundFromAnySubfolder(t *testing.T) {
-	root, err := repo.Root()
+	root, err := reporoot.Find()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "cdk.json")); err != nil {
 		t.Errorf("root %s has no cdk.json: %v", root, err)
 	}
-	for _, sub := range []string{"infra", "signer/config", "infra/internal/repo"} {
-		got, err := repo.RootFrom(filepath.Join(root, sub))
+	for _, sub := range []string{"infra", "signer/config", "signer/reporoot"} {
+		got, err := reporoot.From(filepath.Join(root, sub))
 		if err != nil || got != root {
-			t.Errorf("RootFrom(%s) = %q, %v; want %q", sub, got, err, root)
+			t.Errorf("From(%s) = %q, %v; want %q", sub, got, err, root)
 		}
 	}
 	// signer/ has its own go.mod (another module): the walk goes past it.
-	if dir, err := repo.SignerDir(root); err != nil || dir != filepath.Join(root, "signer") {
+	if dir, err := reporoot.SignerDir(root); err != nil || dir != filepath.Join(root, "signer") {
 		t.Errorf("SignerDir = %q, %v", dir, err)
 	}
 }
 
 func TestRootOutsideTheRepositoryIsAnError(t *testing.T) {
-	if _, err := repo.RootFrom(t.TempDir()); err == nil || !strings.Contains(err.Error(), repo.Module) {
+	if _, err := reporoot.From(t.TempDir()); err == nil || !strings.Contains(err.Error(), reporoot.Module) {
 		t.Errorf("got %v, want an error naming the module", err)
 	}
-	if _, err := repo.SignerDir(t.TempDir()); err == nil {
+	if _, err := reporoot.SignerDir(t.TempDir()); err == nil {
 		t.Error("SignerDir of an empty folder: got no error")
 	}
 }

@@ -1,7 +1,11 @@
-// Package repo finds the repository root, so that paths such as the signer's
-// container build context resolve the same from `cdk synth` (cwd: the root)
-// and from `go test` (cwd: the package folder).
-package repo
+// Package reporoot is the project's one finder of the repository root, so
+// that paths such as the signer's container build context or the tools in
+// .bin resolve the same from `cdk synth` or `make` (cwd: the root) and from
+// `go test` (cwd: the package folder). It lives in the signer module
+// because both modules use it (s3test finds versitygw with it; the CDK app
+// and the developer tools find cdk.json and the signer with it), and infra
+// may import the signer module but not the other way round.
+package reporoot
 
 import (
 	"bufio"
@@ -15,18 +19,18 @@ import (
 // Module is the root module's path; its go.mod marks the repository root.
 const Module = "github.com/s3presign/s3presign"
 
-// Root walks up from the working directory to the folder whose go.mod
+// Find walks up from the working directory to the folder whose go.mod
 // declares Module.
-func Root() (string, error) {
+func Find() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
-	return RootFrom(dir)
+	return From(dir)
 }
 
-// RootFrom walks up from dir to the folder whose go.mod declares Module.
-func RootFrom(dir string) (string, error) {
+// From walks up from dir to the folder whose go.mod declares Module.
+func From(dir string) (string, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
