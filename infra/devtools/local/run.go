@@ -31,69 +31,104 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	envName := fs.String("env", "dev", "environment in cdk.json whose settings the local stack uses")
-	cdkJSON := fs.String("cdk-json", filepath.Join(root, "cdk.json"), "the CDK app's cdk.json")
-	dataDir := fs.String("data-dir", filepath.Join(root, ".local"), "keeps objects and keys across runs")
-	temp := fs.Bool("temp", false, "use a throwaway data directory, removed on exit")
-	s3Addr := fs.String("s3-addr", defaultS3Addr, "versitygw listen address (127.0.0.1:0 picks a free port)")
-	signerAddr := fs.String("signer-addr", defaultSignerAddr, "signer listen address")
-	pageAddr := fs.String("page-addr", "", "upload page address (default: the environment's allowed origin; on another port the origins and referer patterns follow it)")
-	otherAddr := fs.String("other-addr", defaultOtherAddr, "address of the same page on an origin that is NOT allowed")
-	binDir := filepath.Join(root, ".bin")
-	if d := getenv("S3PRESIGN_BIN_DIR"); d != "" {
-		binDir = d
-	}
-	signerBin := fs.String("signer-bin", filepath.Join(binDir, "signer"), "signer binary (make build)")
-	authMode := fs.String("auth", "", "auth mode instead of the environment's: none, or apikey (prints a fresh API key once; make run AUTH=apikey)")
-	verbose := fs.Bool("v", false, "show the signer's log here as well as in the data directory's signer.log")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-
-	raw, err := os.ReadFile(*cdkJSON)
+	f, err := parseFlags(args, root, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	env, err := config.LoadCDKJSON(raw, *envName)
+	raw, err := os.ReadFile(f.cdkJSON)
 	if err != nil {
-		return fmt.Errorf("%s: %w", *cdkJSON, err)
+		return err
 	}
-	dir := *dataDir
-	if *temp {
+	env, err := config.LoadCDKJSON(raw, f.envName)
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.cdkJSON, err)
+	}
+	dir := f.dataDir
+	if f.temp {
 		dir = ""
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-
-	var signerLog io.Writer = io.Discard
-	if dir != "" {
-		f, err := os.OpenFile(filepath.Join(dir, "signer.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		signerLog = f
+	signerLog, closeLog, err := openSignerLog(dir, f.verbose, stderr)
+	if err != nil {
+		return err
 	}
-	if *verbose {
-		signerLog = io.MultiWriter(signerLog, prefixed(stderr, "signer | "))
-	}
+	defer closeLog()
 
-	fmt.Fprintf(stdout, "s3presign local stack: environment %q from %s\n", env.Name, rel(root, *cdkJSON))
+	fmt.Fprintf(stdout, "s3presign local stack: environment %q from %s\n", env.Name, rel(root, f.cdkJSON))
 	st, err := stack.Start(ctx, stack.Options{
-		Env: env, DataDir: dir, SignerBin: *signerBin,
-		S3Addr: *s3Addr, SignerAddr: *signerAddr, PageAddr: *pageAddr, OtherPageAddr: *otherAddr,
-		Log: prefixed(stdout, "  "), SignerLog: signerLog, AuthMode: *authMode,
+		Env: env, DataDir: dir, SignerBin: f.signerBin,
+		S3Addr: f.s3Addr, SignerAddr: f.signerAddr, PageAddr: f.pageAddr, OtherPageAddr: f.otherAddr,
+		Log: prefixed(stdout, "  "), SignerLog: signerLog, AuthMode: f.authMode,
 	})
 	if err != nil {
 		return err
 	}
+	printWhere(stdout, root, st, f.temp)
+	return waitAndStop(ctx, st, stdout)
+}
+
+// runFlags are the command's flags.
+type runFlags struct {
+	envName, cdkJSON, dataDir               string
+	temp, verbose                           bool
+	s3Addr, signerAddr, pageAddr, otherAddr string
+	signerBin, authMode                     string
+}
+
+// parseFlags reads the flags; paths default to the repository's files.
+func parseFlags(args []string, root string, getenv func(string) string, stderr io.Writer) (runFlags, error) {
+	var f runFlags
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.envName, "env", "dev", "environment in cdk.json whose settings the local stack uses")
+	fs.StringVar(&f.cdkJSON, "cdk-json", filepath.Join(root, "cdk.json"), "the CDK app's cdk.json")
+	fs.StringVar(&f.dataDir, "data-dir", filepath.Join(root, ".local"), "keeps objects and keys across runs")
+	fs.BoolVar(&f.temp, "temp", false, "use a throwaway data directory, removed on exit")
+	fs.StringVar(&f.s3Addr, "s3-addr", defaultS3Addr, "versitygw listen address (127.0.0.1:0 picks a free port)")
+	fs.StringVar(&f.signerAddr, "signer-addr", defaultSignerAddr, "signer listen address")
+	fs.StringVar(&f.pageAddr, "page-addr", "", "upload page address (default: the environment's allowed origin; on another port the origins and referer patterns follow it)")
+	fs.StringVar(&f.otherAddr, "other-addr", defaultOtherAddr, "address of the same page on an origin that is NOT allowed")
+	binDir := filepath.Join(root, ".bin")
+	if d := getenv("S3PRESIGN_BIN_DIR"); d != "" {
+		binDir = d
+	}
+	fs.StringVar(&f.signerBin, "signer-bin", filepath.Join(binDir, "signer"), "signer binary (make build)")
+	fs.StringVar(&f.authMode, "auth", "", "auth mode instead of the environment's: none, or apikey (prints a fresh API key once; make run AUTH=apikey)")
+	fs.BoolVar(&f.verbose, "v", false, "show the signer's log here as well as in the data directory's signer.log")
+	if err := fs.Parse(args[1:]); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return f, nil
+}
+
+// openSignerLog is where the signer's output goes: signer.log in dir (none
+// when dir is "", a throwaway run) and, with verbose, stderr too. The
+// returned function closes the file.
+func openSignerLog(dir string, verbose bool, stderr io.Writer) (io.Writer, func(), error) {
+	var w io.Writer = io.Discard
+	closeLog := func() {}
+	if dir != "" {
+		f, err := os.OpenFile(filepath.Join(dir, "signer.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, nil, err
+		}
+		w, closeLog = f, func() { f.Close() }
+	}
+	if verbose {
+		w = io.MultiWriter(w, prefixed(stderr, "signer | "))
+	}
+	return w, closeLog, nil
+}
+
+// printWhere prints the addresses, where data and logs are kept, and the
+// API key of this run when there is one.
+func printWhere(stdout io.Writer, root string, st *stack.Stack, temp bool) {
 	data, signerLogName := rel(root, st.DataDir), filepath.Join(rel(root, st.DataDir), "signer.log")
-	if *temp {
+	if temp {
 		data, signerLogName = "temporary, removed on exit", "not kept (-temp)"
 	}
 	fmt.Fprintf(stdout, `
@@ -116,7 +151,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 `, stack.LocalCaller, st.APIKey)
 	}
 	fmt.Fprint(stdout, "\nPress Ctrl-C to stop.\n")
+}
 
+// waitAndStop waits for ctx to end (Ctrl-C) or the signer to exit on its
+// own, then stops the stack.
+func waitAndStop(ctx context.Context, st *stack.Stack, stdout io.Writer) error {
 	var runErr error
 	select {
 	case <-ctx.Done():

@@ -156,28 +156,53 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		return st, err
 	}
 	// The page sockets first: the real page port decides the origins.
-	cfgOrigin, err := PageOrigin(o.Env)
+	pageLn, otherLn, err := st.openPages(o, &lns, logf)
 	if err != nil {
 		return st, err
+	}
+	root, iamDir, err := st.prepareDataDir(o.DataDir)
+	if err != nil {
+		return st, err
+	}
+	// Notifications: up before versitygw, which tests the webhook at start.
+	if err := st.startNotifications(o.NotifyAddr); err != nil {
+		return st, err
+	}
+	if err := st.startS3(ctx, o, root, iamDir, logf); err != nil {
+		return st, err
+	}
+	if err := st.startSignerWithKey(ctx, o, logf); err != nil {
+		return st, err
+	}
+	return st, st.servePages(o, pageLn, otherLn)
+}
+
+// openPages opens the upload page's socket and the other-origin page's
+// (added to lns), moves the environment's origins to the page's real port
+// and sets PageURL and OtherPageURL.
+func (st *Stack) openPages(o Options, lns *[]net.Listener, logf func(string, ...any)) (pageLn, otherLn net.Listener, err error) {
+	cfgOrigin, err := PageOrigin(o.Env)
+	if err != nil {
+		return nil, nil, err
 	}
 	pageAddr := o.PageAddr
 	if pageAddr == "" {
 		pageAddr = cfgOrigin.Host
 	}
-	pageLn, err := listen(pageAddr, "upload page")
+	pageLn, err = listen(pageAddr, "upload page")
 	if err != nil {
-		return st, err
+		return nil, nil, err
 	}
-	lns = append(lns, pageLn)
+	*lns = append(*lns, pageLn)
 	otherAddr := o.OtherPageAddr
 	if otherAddr == "" {
 		otherAddr = "127.0.0.1:0"
 	}
-	otherLn, err := listen(otherAddr, "other-origin page")
+	otherLn, err = listen(otherAddr, "other-origin page")
 	if err != nil {
-		return st, err
+		return nil, nil, err
 	}
-	lns = append(lns, otherLn)
+	*lns = append(*lns, otherLn)
 	from, _ := portOf(cfgOrigin.Host)
 	to, _ := portOf(pageLn.Addr().String())
 	st.Env = Rebase(o.Env, from, to)
@@ -188,50 +213,61 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	st.OtherPageURL = "http://" + otherLn.Addr().String() + "/"
 	otherOrigin := "http://" + otherLn.Addr().String()
 	if slices.Contains(st.Env.AllowedOrigins, otherOrigin) {
-		return st, fmt.Errorf("the other-origin page %s is an allowed origin of %q: pick another port", otherOrigin, st.Env.Name)
+		return nil, nil, fmt.Errorf("the other-origin page %s is an allowed origin of %q: pick another port", otherOrigin, st.Env.Name)
 	}
 	if from != to {
 		logf("page port %d instead of %d: allowed origins %v, referer patterns %v", to, from, st.Env.AllowedOrigins, st.Env.AllowedReferers)
 	}
+	return pageLn, otherLn, nil
+}
 
-	// Data directory.
-	st.DataDir = o.DataDir
+// prepareDataDir makes the data directory (a temporary one when dir is
+// ""), loads or creates versitygw's root keys there and clears the IAM
+// store, which is rebuilt on every start (the signer user gets new keys).
+func (st *Stack) prepareDataDir(dir string) (root localCreds, iamDir string, err error) {
+	st.DataDir = dir
 	if st.DataDir == "" {
 		if st.DataDir, err = os.MkdirTemp("", "s3presign-local-"); err != nil {
-			return st, err
+			return root, "", err
 		}
 		st.tempDir = st.DataDir
 	}
 	if st.DataDir, err = filepath.Abs(st.DataDir); err == nil {
 		err = os.MkdirAll(st.DataDir, 0o755)
 	}
-	var root localCreds
 	if err == nil {
 		root, err = loadOrCreateCreds(st.DataDir)
 	}
-	// The IAM store is rebuilt on every start; the signer user gets new keys.
-	iamDir := filepath.Join(st.DataDir, "iam")
+	iamDir = filepath.Join(st.DataDir, "iam")
 	if err == nil {
 		err = os.RemoveAll(iamDir)
 	}
 	if err != nil {
-		return st, fmt.Errorf("data directory %s: %w", st.DataDir, err)
+		return root, "", fmt.Errorf("data directory %s: %w", st.DataDir, err)
 	}
+	return root, iamDir, nil
+}
 
-	// Notifications: up before versitygw, which tests the webhook at start.
-	notifyAddr := o.NotifyAddr
+// startNotifications serves the notification receiver on addr ("" picks a
+// free port) and sets NotifyURL.
+func (st *Stack) startNotifications(addr string) error {
+	notifyAddr := addr
 	if notifyAddr == "" {
 		notifyAddr = "127.0.0.1:0"
 	}
 	notifyLn, err := listen(notifyAddr, "notification receiver")
 	if err != nil {
-		return st, err
+		return err
 	}
 	st.Notifications = newNotifications(st.Env, st.Bucket)
 	st.Notifications.serve(notifyLn)
 	st.NotifyURL = "http://" + notifyLn.Addr().String() + "/"
+	return nil
+}
 
-	// S3.
+// startS3 starts versitygw, posting events to the receiver, creates the
+// signer's user and configures the bucket from infra/policy.
+func (st *Stack) startS3(ctx context.Context, o Options, root localCreds, iamDir string, logf func(string, ...any)) (err error) {
 	logf("starting versitygw (data in %s)", filepath.Join(st.DataDir, "s3"))
 	st.S3, err = s3test.Run(ctx, s3test.Config{
 		Bin: o.VersityGWBin, Addr: o.S3Addr,
@@ -240,28 +276,32 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		ExtraArgs: []string{"--event-webhook-url", st.NotifyURL},
 	})
 	if err != nil {
-		return st, err
+		return err
 	}
 	st.Notifications.useClient(st.S3.RootClient())
 	logf("upload notifications: versitygw posts to %s; ready events on %snotifications", st.NotifyURL, st.PageURL)
 	st.SignerCreds = aws.Credentials{AccessKeyID: SignerAccessKey, SecretAccessKey: randomKey(32), Source: "local stack"}
-	if err = st.S3.CreateUser(st.SignerCreds.AccessKeyID, st.SignerCreds.SecretAccessKey, s3test.RoleUser); err != nil {
-		return st, err
+	if err := st.S3.CreateUser(st.SignerCreds.AccessKeyID, st.SignerCreds.SecretAccessKey, s3test.RoleUser); err != nil {
+		return err
 	}
 	if st.Omitted, err = configureBucket(ctx, st.S3, st.Env, st.Bucket, SignerAccessKey); err != nil {
-		return st, err
+		return err
 	}
 	logf("bucket %s: CORS for %v; policy from infra/policy for %q", st.Bucket, st.Env.AllowedOrigins, st.Env.Name)
 	for _, om := range st.Omitted {
 		logf("  left out locally: %s (%s): %s", om.Sid, om.What, om.Why)
 	}
+	return nil
+}
 
-	// Signer.
+// startSignerWithKey starts the signer, with one API key made for this run
+// when the mode is apikey.
+func (st *Stack) startSignerWithKey(ctx context.Context, o Options, logf func(string, ...any)) (err error) {
 	extra := maps.Clone(o.SignerEnv)
 	if st.Env.AuthMode == config.AuthAPIKey {
 		var hashLine string
 		if st.APIKey, hashLine, err = newAPIKey(ctx, o.SignerBin); err != nil {
-			return st, err
+			return err
 		}
 		if extra == nil {
 			extra = map[string]string{}
@@ -274,11 +314,14 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		return signerEnv(st.Env, st.Bucket, st.S3.Endpoint, Region, listen, st.SignerCreds, extra)
 	}, o.SignerLog)
 	if err != nil {
-		return st, err
+		return err
 	}
 	st.SignerURL = st.signer.URL
+	return nil
+}
 
-	// Pages.
+// servePages serves the upload page and the other-origin page.
+func (st *Stack) servePages(o Options, pageLn, otherLn net.Listener) error {
 	for _, p := range []struct {
 		ln      net.Listener
 		allowed bool
@@ -289,7 +332,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 			AuthMode: st.Env.AuthMode,
 		})
 		if err != nil {
-			return st, err
+			return err
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/", h)
@@ -302,7 +345,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		st.pages = append(st.pages, srv)
 		go srv.Serve(p.ln)
 	}
-	return st, nil
+	return nil
 }
 
 // SignerExited is closed when the signer process exits on its own.
