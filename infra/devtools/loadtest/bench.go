@@ -169,33 +169,13 @@ func Bench(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
 	if cfg.Runs < 1 {
 		cfg.Runs = 1
 	}
-	scenarios := cfg.Scenarios
-	if len(scenarios) == 0 {
-		scenarios = Scenarios
-	}
-	for _, s := range scenarios {
-		if !slices.Contains(Scenarios, s) {
-			return nil, fmt.Errorf("unknown scenario %q (known: %s)", s, strings.Join(Scenarios, ", "))
-		}
-	}
-	signerVersion, err := signerVersion(ctx, cfg.SignerBin)
+	scenarios, err := checkScenarios(cfg.Scenarios)
 	if err != nil {
 		return nil, err
 	}
-	wrkVersion, err := WrkVersion(cfg.WrkBin)
+	rep, err := newBenchReport(ctx, cfg)
 	if err != nil {
 		return nil, err
-	}
-	rep := &BenchReport{
-		Started: time.Now().UTC(),
-		Machine: ReadMachine(),
-		Settings: BenchSettings{
-			Wrk: wrkVersion, Signer: signerVersion, Commit: cfg.Commit,
-			Threads: cfg.Threads, Connections: cfg.Connections,
-			DurationS: cfg.Duration.Seconds(), WarmupS: cfg.Warmup.Seconds(), Runs: cfg.Runs,
-			SignerEnv: cfg.SignerEnv,
-		},
-		LoadAvg: LoadAvgBrackets{Before: loadAvg()},
 	}
 
 	// Probe: one signer in mode none gives the download key and the size
@@ -206,32 +186,9 @@ func Bench(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
 		return nil, err
 	}
 	rep.Settings.FloorBodySize = size
-
-	var apiKey APIKey
-	if slices.Contains(scenarios, ScenarioExpress) && len(cfg.ExpressCommand) == 0 {
-		rep.Notes = append(rep.Notes, ScenarioExpress+" skipped: no Express baseline given (make bench installs it unless EXPRESS=0)")
-		scenarios = slices.DeleteFunc(slices.Clone(scenarios), func(s string) bool { return s == ScenarioExpress })
-	}
-	if slices.Contains(scenarios, ScenarioSDKPeer) && len(cfg.SDKPeerCommand) == 0 {
-		rep.Notes = append(rep.Notes, ScenarioSDKPeer+" skipped: no SDK peer command given")
-		scenarios = slices.DeleteFunc(slices.Clone(scenarios), func(s string) bool { return s == ScenarioSDKPeer })
-	}
-	if slices.Contains(scenarios, ScenarioExpress) {
-		if rep.Settings.Express, err = expressVersions(ctx, cfg.ExpressCommand); err != nil {
-			return nil, err
-		}
-	}
-	if slices.Contains(scenarios, ScenarioUploadAuth) {
-		apiKey, err = NewAPIKey(ctx, cfg.SignerBin)
-		if err != nil {
-			return nil, err
-		}
-		rep.Settings.APIKeySource = apiKey.Source
-		if note := checkAuthWired(ctx, cfg, apiKey); note != "" {
-			fmt.Fprintf(progress, "skipping %s: %s\n", ScenarioUploadAuth, note)
-			rep.Notes = append(rep.Notes, ScenarioUploadAuth+" skipped: "+note)
-			scenarios = slices.DeleteFunc(slices.Clone(scenarios), func(s string) bool { return s == ScenarioUploadAuth })
-		}
+	scenarios, apiKey, err := prepareScenarios(ctx, cfg, rep, scenarios, progress)
+	if err != nil {
+		return nil, err
 	}
 
 	for round := 1; round <= cfg.Runs; round++ {
@@ -245,16 +202,98 @@ func Bench(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
 		}
 	}
 	rep.Rows = summarise(scenarios, rep.Runs, size)
+	if err := measureStarts(ctx, cfg, rep, progress); err != nil {
+		return rep, err
+	}
+	rep.LoadAvg.After = loadAvg()
+	return rep, nil
+}
 
+// checkScenarios returns the scenarios to run (all when none is named),
+// refusing an unknown one.
+func checkScenarios(named []string) ([]string, error) {
+	if len(named) == 0 {
+		return Scenarios, nil
+	}
+	for _, s := range named {
+		if !slices.Contains(Scenarios, s) {
+			return nil, fmt.Errorf("unknown scenario %q (known: %s)", s, strings.Join(Scenarios, ", "))
+		}
+	}
+	return named, nil
+}
+
+// newBenchReport is the report's head: when, on what machine, with which
+// versions and settings.
+func newBenchReport(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
+	signerVersion, err := signerVersion(ctx, cfg.SignerBin)
+	if err != nil {
+		return nil, err
+	}
+	wrkVersion, err := WrkVersion(cfg.WrkBin)
+	if err != nil {
+		return nil, err
+	}
+	return &BenchReport{
+		Started: time.Now().UTC(),
+		Machine: ReadMachine(),
+		Settings: BenchSettings{
+			Wrk: wrkVersion, Signer: signerVersion, Commit: cfg.Commit,
+			Threads: cfg.Threads, Connections: cfg.Connections,
+			DurationS: cfg.Duration.Seconds(), WarmupS: cfg.Warmup.Seconds(), Runs: cfg.Runs,
+			SignerEnv: cfg.SignerEnv,
+		},
+		LoadAvg: LoadAvgBrackets{Before: loadAvg()},
+	}, nil
+}
+
+// prepareScenarios drops the scenarios that cannot run here (with a note in
+// the report saying why), records the Express versions, and makes the API
+// key the authenticated scenario uses.
+func prepareScenarios(ctx context.Context, cfg BenchConfig, rep *BenchReport, scenarios []string, progress io.Writer) ([]string, APIKey, error) {
+	var apiKey APIKey
+	drop := func(scenario, why string) {
+		rep.Notes = append(rep.Notes, scenario+" skipped: "+why)
+		scenarios = slices.DeleteFunc(slices.Clone(scenarios), func(s string) bool { return s == scenario })
+	}
+	if slices.Contains(scenarios, ScenarioExpress) && len(cfg.ExpressCommand) == 0 {
+		drop(ScenarioExpress, "no Express baseline given (make bench installs it unless EXPRESS=0)")
+	}
+	if slices.Contains(scenarios, ScenarioSDKPeer) && len(cfg.SDKPeerCommand) == 0 {
+		drop(ScenarioSDKPeer, "no SDK peer command given")
+	}
+	if slices.Contains(scenarios, ScenarioExpress) {
+		var err error
+		if rep.Settings.Express, err = expressVersions(ctx, cfg.ExpressCommand); err != nil {
+			return nil, apiKey, err
+		}
+	}
+	if slices.Contains(scenarios, ScenarioUploadAuth) {
+		var err error
+		if apiKey, err = NewAPIKey(ctx, cfg.SignerBin); err != nil {
+			return nil, apiKey, err
+		}
+		rep.Settings.APIKeySource = apiKey.Source
+		if note := checkAuthWired(ctx, cfg, apiKey); note != "" {
+			fmt.Fprintf(progress, "skipping %s: %s\n", ScenarioUploadAuth, note)
+			drop(ScenarioUploadAuth, note)
+		}
+	}
+	return scenarios, apiKey, nil
+}
+
+// measureStarts times cfg.Starts starts of the signer binary and, with
+// cfg.Image, of its container.
+func measureStarts(ctx context.Context, cfg BenchConfig, rep *BenchReport, progress io.Writer) error {
 	if cfg.Starts > 0 {
 		fmt.Fprintf(progress, "start-to-ready: %d starts\n", cfg.Starts)
 		pc, err := signerProcess(cfg, AuthNone, "")
 		if err != nil {
-			return rep, err
+			return err
 		}
 		st, err := MeasureStartup(ctx, pc, cfg.Starts)
 		if err != nil {
-			return rep, err
+			return err
 		}
 		rep.Startup = &st
 	}
@@ -262,12 +301,11 @@ func Bench(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
 		fmt.Fprintf(progress, "image: %s, %d container starts\n", cfg.Image, max(cfg.Starts, 1))
 		img, err := MeasureImage(ctx, cfg.Image, max(cfg.Starts, 1))
 		if err != nil {
-			return rep, fmt.Errorf("image %s: %w", cfg.Image, err)
+			return fmt.Errorf("image %s: %w", cfg.Image, err)
 		}
 		rep.Image = &img
 	}
-	rep.LoadAvg.After = loadAvg()
-	return rep, nil
+	return nil
 }
 
 // signerProcess is how the harness starts the signer in the given auth mode,

@@ -128,15 +128,8 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 		}
 	}()
 	base := "http://" + p.Addr
-	key, _, err := probeUpload(ctx, base, UploadRequest(""))
-	if err != nil {
-		return nil, fmt.Errorf("preflight: %w", err)
-	}
-	res.Requests = []Request{UploadRequest(""), DownloadRequest(key), compatUpload, compatAccess}
-	for _, r := range res.Requests[1:] {
-		if err := expectStatus(ctx, base, r, http.StatusOK); err != nil {
-			return nil, fmt.Errorf("preflight: %w", err)
-		}
+	if res.Requests, err = soakRequests(ctx, base); err != nil {
+		return nil, err
 	}
 
 	fmt.Fprintf(progress, "soak: %s, %d connections, %d requests in turn (%s)\n",
@@ -170,6 +163,30 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 	res.Logs = p.Logs()
 	res.LoadAvg.After = loadAvg()
 
+	res.judge(w)
+	return res, nil
+}
+
+// soakRequests is the mix of requests the soak sends in turn: an upload, a
+// download of a key the preflight wrote, and the compat routes, each checked
+// once before the load.
+func soakRequests(ctx context.Context, base string) ([]Request, error) {
+	key, _, err := probeUpload(ctx, base, UploadRequest(""))
+	if err != nil {
+		return nil, fmt.Errorf("preflight: %w", err)
+	}
+	reqs := []Request{UploadRequest(""), DownloadRequest(key), compatUpload, compatAccess}
+	for _, r := range reqs[1:] {
+		if err := expectStatus(ctx, base, r, http.StatusOK); err != nil {
+			return nil, fmt.Errorf("preflight: %w", err)
+		}
+	}
+	return reqs, nil
+}
+
+// judge records why the soak failed, if it did: no request, socket errors,
+// non-2xx answers, ERROR log lines, an unclean exit or RSS that kept growing.
+func (res *SoakResult) judge(w WrkResult) {
 	fail := func(format string, args ...any) { res.Failures = append(res.Failures, fmt.Sprintf(format, args...)) }
 	if w.Requests == 0 {
 		fail("no request completed")
@@ -195,7 +212,6 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 				st.Q4MeanMiB, st.Q2MeanMiB, st.Change*100, SettleTolerance*100)
 		}
 	}
-	return res, nil
 }
 
 func routes(reqs []Request) string {
