@@ -192,7 +192,7 @@ TEST_FUZZTIME ?= 6s
 fuzz: ## Fuzz every signer fuzz target for FUZZTIME (20s) each; failing inputs land in testdata/fuzz/
 	FUZZTIME=$(FUZZTIME) FUZZMINIMIZETIME=5s signer/fuzz.sh
 
-## ---- performance (issues 7 and 8) --------------------------------------------
+## ---- performance: benchmarks, soak and profiles ------------------------------
 
 # make bench: DURATION per measured run, CONNECTIONS and THREADS for wrk, each
 # row the median of RUNS runs; BENCH_COUNT is -count of the Go
@@ -319,7 +319,7 @@ deploy: $(CDK) ## Deploy ENV's stacks (needs AWS credentials, and Docker or CDK_
 	@$(CDK) deploy --no-notices -c env=$(ENV) $(DEPLOY_FLAGS) $(STACKS) || { \
 	  echo "make deploy: cdk deploy failed for ENV=$(ENV); check your AWS credentials (ENV's account and region), that the account is bootstrapped (make bootstrap ENV=$(ENV)) and that Docker is running (or set CDK_DOCKER=podman)." >&2; exit 1; }
 
-## ---- change guard and bootstrap (issue 9) -------------------------------------
+## ---- change guard and bootstrap: safe delivery --------------------------------
 
 # changeguard fails when ENV's synth would replace or remove a stateful resource
 # (S3 bucket, KMS key, Secrets Manager secret). SYNTH=0 reuses cdk.out from an

@@ -11,7 +11,7 @@ import (
 	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
-// CI's short soak (issue 8): the real signer binary on loopback, 20 s at 64
+// CI's short soak, so a leak or error under load fails every build: the real signer binary on loopback, 20 s at 64
 // connections. `make soak` runs the same for 5 minutes.
 const (
 	ciSoakDuration    = 20 * time.Second

@@ -50,7 +50,7 @@ func (rep *BenchReport) Markdown(w io.Writer) error {
 			r.Scenario, r.What, r.RequestsPerSecond, r.P50ms, r.P99ms, r.P999ms,
 			r.SocketErrors, r.StatusErrors, r.PeakRSSMiB, r.CPUPer10k, r.PerCPUSecond, ratio)
 	}
-	fmt.Fprintf(&b, "\nIssue 7's figures for the original design (Node 20 + Express + aws-sdk v2, same wrk settings, on a quiet machine): %.0f req/s, p99 %.0f ms, %.0f MiB, %.1f CPU-s per 10k.",
+	fmt.Fprintf(&b, "\nThe figures first measured for the original design (Node 20 + Express + aws-sdk v2, same wrk settings, on a quiet machine): %.0f req/s, p99 %.0f ms, %.0f MiB, %.1f CPU-s per 10k.",
 		Express.RequestsPerSecond, Express.P99ms, Express.RSSMiB, Express.CPUPer10k)
 	if s.Express != "" {
 		fmt.Fprintf(&b, " The express row is that design rebuilt here (%s) under the same load as the compat-upload row.", s.Express)

@@ -12,7 +12,8 @@ import (
 )
 
 // SettleTolerance is how far the last quarter's mean RSS may be from the
-// second quarter's for RSS to count as settled (issue 8).
+// second quarter's for RSS to count as settled (a leak grows steadily; a
+// settled heap moves a few percent either way).
 const SettleTolerance = 0.10
 
 // SoakConfig is one soak: a long mixed load on one signer process.

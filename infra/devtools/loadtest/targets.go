@@ -21,7 +21,7 @@ const (
 )
 
 // Express is the original design's server (Node 20 + Express + aws-sdk v2)
-// as issue 7 measured it on this kind of machine (wrk, 2 threads, 64
+// as first measured on this kind of machine (wrk, 2 threads, 64
 // connections, 10 s, upload route, median of 3). It is not run here.
 var Express = struct {
 	RequestsPerSecond, P99ms, RSSMiB, CPUPer10k float64
@@ -86,7 +86,7 @@ func floorChecks(rows map[string]Row) []TargetCheck {
 }
 
 // expressChecks: the compat upload against the Express original on the
-// same request, side by side when it ran, else against issue 7's figure
+// same request, side by side when it ran, else against its first measured figure
 // from a quiet machine.
 func expressChecks(rows map[string]Row) []TargetCheck {
 	r, ok := rows[ScenarioCompatUpload]
@@ -104,7 +104,7 @@ func expressChecks(rows map[string]Row) []TargetCheck {
 	}
 	f := Express.CPUPer10k / r.CPUPer10k
 	return []TargetCheck{{
-		Target: fmt.Sprintf("compat-upload: efficiency vs Express + aws-sdk v2 (issue 7's %.1f CPU-s per 10k from a quiet machine; not run here)", Express.CPUPer10k),
+		Target: fmt.Sprintf("compat-upload: efficiency vs Express + aws-sdk v2 (first measured: %.1f CPU-s per 10k on a quiet machine; not run here)", Express.CPUPer10k),
 		Want:   fmt.Sprintf(">= %.0f×", TargetExpressFactor),
 		Got:    fmt.Sprintf("%.1f×", f),
 		Met:    f >= TargetExpressFactor,

@@ -1,5 +1,5 @@
 // The original design's signing server, rebuilt as a yardstick for
-// `make bench` (issue 7): Node + Express + aws-sdk v2, one S3 client, one
+// `make bench`: the original 2021 design as a baseline: Node + Express + aws-sdk v2, one S3 client, one
 // getSignedUrl per request, the original GET routes. It is never deployed.
 //
 // Like the signer under the harness, it listens on 127.0.0.1 (port from
