@@ -113,7 +113,7 @@ func startKeyReload(ctx context.Context, cfg config.Config, authn auth.Authentic
 		defer close(done)
 		k.run(ctx, cfg.APIKeysReloadInterval, hup)
 	}()
-	log.Info("API keys reload from a file", slog.String("file", cfg.APIKeysFile), slog.Duration("interval", cfg.APIKeysReloadInterval))
+	log.Info("API keys reload from a file", slog.String("file", cfg.APIKeysFile), slog.String("interval", cfg.APIKeysReloadInterval.String()))
 	return func() {
 		signal.Stop(hup)
 		cancel()

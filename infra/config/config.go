@@ -226,6 +226,7 @@ func Defaults(name string) Environment {
 		MaxSize:                     100 << 20,
 		DefaultExpiry:               15 * time.Minute,
 		MaxExpiry:                   time.Hour,
+		CompatUnsized:               defaultCompatUnsized(false),
 		Signing:                     SigningRole,
 		AuthMode:                    AuthAPIKey,
 		WAFEnabled:                  true,

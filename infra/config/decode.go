@@ -100,7 +100,7 @@ func decodeEnvironment(name string, raw json.RawMessage) (Environment, error) {
 			errs = append(errs, fmt.Errorf("%s.%s: %w", name, f.key, err))
 		}
 	}
-	if env.CompatUnsized == "" {
+	if _, set := obj["compatUnsized"]; !set {
 		env.CompatUnsized = defaultCompatUnsized(env.Production)
 	}
 	var unknown []string

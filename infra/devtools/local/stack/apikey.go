@@ -28,8 +28,8 @@ func newAPIKey(ctx context.Context, signerBin string) (key, hashLine string, err
 	return strings.TrimSpace(lines[0]), strings.TrimSpace(lines[1]), nil
 }
 
-// checkAuthMode accepts the modes the local stack can run: the
-// environment's own ("" keeps it), none, or apikey (a key made per start).
+// checkAuthMode accepts the modes the local stack can run: none (also "",
+// the default) or apikey (a key made per start).
 // oidc needs an identity provider the local stack does not have.
 func checkAuthMode(mode string) error {
 	switch mode {

@@ -35,10 +35,6 @@ func signerEnv(env config.Environment, bucket, endpoint, region, listen string, 
 		// No load balancer in front: X-Forwarded-For is the client's own to
 		// forge, so none of it is trusted.
 		sconfig.EnvTrustedProxyHops: "0",
-		// No authentication on one machine: every deployed environment must
-		// set apikey or oidc (infra/config refuses none), but the local stack
-		// serves a developer's own loopback pages, as it always has.
-		sconfig.EnvAuthMode: config.AuthNone,
 		// A quick stop for Ctrl-C and test cleanup.
 		sconfig.EnvShutdownTimeout: "2s",
 		// The local signer user's static keys instead of a task role: the

@@ -76,8 +76,8 @@ type Options struct {
 	// SignerEnv adds or overrides signer variables (names from
 	// signer/config), e.g. multipart settings a test needs.
 	SignerEnv map[string]string
-	// AuthMode overrides the environment's auth mode: "" keeps it, "none"
-	// lets anyone ask, "apikey" makes a fresh API key for LocalCaller with
+	// AuthMode is the local signer's auth mode, whatever the environment
+	// deploys with: "" or "none" lets anyone ask, "apikey" makes a fresh API key for LocalCaller with
 	// the signer binary on every start (Stack.APIKey) and stores only its
 	// hash in the signer's settings.
 	AuthMode string
@@ -206,6 +206,9 @@ func (st *Stack) openPages(o Options, lns *[]net.Listener, logf func(string, ...
 	from, _ := portOf(cfgOrigin.Host)
 	to, _ := portOf(pageLn.Addr().String())
 	st.Env = Rebase(o.Env, from, to)
+	// Every deployed environment authenticates, but the local stack serves
+	// a developer's own loopback pages: no auth unless asked for (AUTH=apikey).
+	st.Env.AuthMode = config.AuthNone
 	if o.AuthMode != "" {
 		st.Env.AuthMode = o.AuthMode
 	}
