@@ -439,12 +439,9 @@ func runScenario(ctx context.Context, cfg BenchConfig, scenario string, round, f
 	if err != nil {
 		return res, err
 	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			_ = p.Stop()
-		}
-	}()
+	// Stops the server on an early return; after the Stop below it only
+	// repeats that Stop's answer.
+	defer p.Stop()
 	base := "http://" + p.Addr
 	if err := expectStatus(ctx, base, req, want); err != nil {
 		return res, fmt.Errorf("preflight: %w", err)
@@ -474,7 +471,6 @@ func runScenario(ctx context.Context, cfg BenchConfig, scenario string, round, f
 	res.ServerCPUSeconds = (after.CPU - before.CPU).Seconds()
 	res.PeakRSSBytes, res.RSSBytes = after.HWM, after.RSS
 	res.LoadAvg = loadAvg1()
-	stopped = true
 	if err := p.Stop(); err != nil {
 		res.ExitError = err.Error()
 	}

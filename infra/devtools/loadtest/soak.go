@@ -122,12 +122,9 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			_ = p.Stop()
-		}
-	}()
+	// Stops the server on an early return; after the Stop below it only
+	// repeats that Stop's answer.
+	defer p.Stop()
 	base := "http://" + p.Addr
 	if res.Requests, err = soakRequests(ctx, base); err != nil {
 		return nil, err
@@ -157,7 +154,6 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 	for _, s := range samples {
 		res.RSSMiB = append(res.RSSMiB, math.Round(float64(s.RSS)/(1<<20)*100)/100)
 	}
-	stopped = true
 	if err := p.Stop(); err != nil {
 		res.ExitError = err.Error()
 	}
