@@ -62,27 +62,30 @@ uppy: $(UPPY_BUNDLE) ## Install the pinned Uppy + esbuild (npm ci) and bundle th
 # apt-get needs root; use sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# $(call apt-install,COMMAND,PACKAGES,WHAT[, NOTE]): install the Debian
+# PACKAGES when COMMAND is not on PATH, saying ">> installing WHAT with
+# apt-get[ NOTE]".
+define apt-install
+@command -v $(1) >/dev/null || { \
+  echo ">> installing $(3) with apt-get$(4)"; \
+  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(2) >/dev/null; }
+endef
+
 .PHONY: browser
 browser: ## Install headless Chromium (Debian package) when missing; the browser tests need it
-	@command -v chromium >/dev/null || { \
-	  echo ">> installing chromium with apt-get (first time: about a minute)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	$(call apt-install,chromium,chromium,chromium, (first time: about a minute))
 
 # wrk comes from Debian, whose release fixes its version (`wrk --version` is
 # recorded in every bench report).
 .PHONY: wrk
 wrk: ## Install the wrk load generator (Debian package) when missing; bench, soak and the CI load test need it
-	@command -v wrk >/dev/null || { \
-	  echo ">> installing wrk with apt-get"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+	$(call apt-install,wrk,wrk,wrk)
 
 # actionlint runs shellcheck on the workflows' run: scripts when it is on PATH
 # (and skips those checks silently when it is not).
 .PHONY: shellcheck
 shellcheck: ## Install shellcheck (Debian package) when missing; actionlint (make lint) checks the workflows' shell scripts with it
-	@command -v shellcheck >/dev/null || { \
-	  echo ">> installing shellcheck with apt-get"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq shellcheck >/dev/null; }
+	$(call apt-install,shellcheck,shellcheck,shellcheck)
 
 # podman builds and runs the signer's image (make image, the container tests)
 # with no Docker engine and no registry; runc is the runtime that works on
@@ -90,9 +93,7 @@ shellcheck: ## Install shellcheck (Debian package) when missing; actionlint (mak
 # with podman (and use their own runtime on cgroup v2): nothing to install.
 .PHONY: podman
 podman: ## Install podman and runc (Debian packages) when podman is missing; make image and the container tests need it
-	@command -v podman >/dev/null || { \
-	  echo ">> installing podman and runc with apt-get (first time: about a minute)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq podman runc >/dev/null; }
+	$(call apt-install,podman,podman runc,podman and runc, (first time: about a minute))
 
 .PHONY: modules
 modules: ## Download Go modules (first time: ~450 MB for the CDK)
@@ -105,9 +106,7 @@ modules: ## Download Go modules (first time: ~450 MB for the CDK)
 # make test runs that tour.
 .PHONY: jq
 jq: ## Install jq (Debian package) when missing; the README's tour (run by make test) uses it
-	@command -v jq >/dev/null || { \
-	  echo ">> installing jq with apt-get"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq jq >/dev/null; }
+	$(call apt-install,jq,jq,jq)
 
 .PHONY: tools
 tools: $(BIN)/versitygw $(CDK) uppy browser wrk shellcheck podman jq ## Build or install every tool the tests need
