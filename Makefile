@@ -333,9 +333,11 @@ SYNTH ?= 1
 GUARD_SYNTH := $(if $(filter 0,$(SYNTH)),,synth)
 GUARD_DIR := $(CURDIR)/.artifacts/guard
 CHANGEGUARD := go run ./infra/devtools/cmd/changeguard
-# With SYNTH=0, cdk.out may hold another environment's synth: refuse it.
+# With SYNTH=0, cdk.out may hold another environment's synth: refuse it. grep
+# reads to the end (not -q): under pipefail, a grep that quits early makes
+# the lister fail with SIGPIPE.
 define check-assembly-env
-	@$(CHANGEGUARD) -list-stacks cdk.out | grep -q " s3presign-$(ENV)-" || { \
+	@$(CHANGEGUARD) -list-stacks cdk.out | grep " s3presign-$(ENV)-" >/dev/null || { \
 	  echo "make $@: cdk.out holds no s3presign-$(ENV)-* stack (another ENV's synth?): run make synth ENV=$(ENV), or drop SYNTH=0" >&2; exit 2; }
 endef
 
