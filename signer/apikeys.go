@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
 	"github.com/s3presign/s3presign/signer/config"
 	"github.com/s3presign/s3presign/signer/internal/auth"
 	"github.com/s3presign/s3presign/signer/internal/metrics"
@@ -37,23 +39,56 @@ func readKeyFile(path string) (string, error) {
 	return string(b), nil
 }
 
-// keyReloader keeps mode apikey's set of keys in step with the API-key
-// file: it reads the file again every interval and on SIGHUP, so a key
-// removed from the secret stops working within one interval, without a
-// restart. A read or parse that fails keeps the last good set, and logs an
-// error and counts a failed reload (MetricAPIKeyReloads), so the operator
-// learns that removals are not taking effect.
+// keySource is where mode apikey's hash lines come from when they are
+// reloaded: a file (EnvAPIKeysFile) or a Secrets Manager secret
+// (EnvAPIKeysSecretARN). Errors name the setting, never the lines.
+type keySource interface {
+	// read returns the hash lines as they are now.
+	read(ctx context.Context) (string, error)
+	// name is the setting and its value, for logs and start errors.
+	name() string
+}
+
+// fileKeys reads the hash lines from a file, such as a mounted secret.
+type fileKeys struct{ path string }
+
+func (f fileKeys) read(context.Context) (string, error) { return readKeyFile(f.path) }
+func (f fileKeys) name() string                         { return config.EnvAPIKeysFile + ": " + f.path }
+
+// newKeySource returns the configured reloadable source of hash lines, or
+// nil when they are inline (EnvAPIKeys) or the mode is not apikey.
+func newKeySource(cfg config.Config, secrets func() (*secretsmanager.Client, error)) (keySource, error) {
+	switch {
+	case cfg.APIKeysSecretARN != "":
+		c, err := secrets()
+		if err != nil {
+			return nil, err
+		}
+		return secretKeys{arn: cfg.APIKeysSecretARN, client: c}, nil
+	case cfg.APIKeysFile != "":
+		return fileKeys{path: cfg.APIKeysFile}, nil
+	}
+	return nil, nil
+}
+
+// keyReloader keeps mode apikey's set of keys in step with its source (a
+// file or a Secrets Manager secret): it reads the source again every
+// interval and on SIGHUP, so a key removed from the secret stops working
+// within one interval, without a restart. A read or parse that fails keeps
+// the last good set, and logs an error and counts a failed reload
+// (MetricAPIKeyReloads), so the operator learns that removals are not
+// taking effect.
 type keyReloader struct {
 	keys *auth.APIKeys
-	path string
+	src  keySource
 	log  *slog.Logger
 	reg  *metrics.Registry // nil: metrics off
 	last string            // the lines in force
 }
 
-// reload reads the file and replaces the set when its lines changed.
+// reload reads the source and replaces the set when its lines changed.
 func (k *keyReloader) reload(ctx context.Context, trigger string) {
-	lines, err := readKeyFile(k.path)
+	lines, err := k.src.read(ctx)
 	if err == nil && lines == k.last {
 		k.count(true)
 		return
@@ -96,15 +131,16 @@ func (k *keyReloader) run(ctx context.Context, interval time.Duration, hup <-cha
 	}
 }
 
-// startKeyReload starts reloading the API-key file when the configuration
-// names one (and authn holds API keys); it returns the function that stops
-// it. SIGHUP is caught only then, so it keeps its default meaning otherwise.
-func startKeyReload(ctx context.Context, cfg config.Config, authn auth.Authenticator, log *slog.Logger, reg *metrics.Registry) func() {
+// startKeyReload starts reloading the API keys from src, when there is one
+// (and authn holds API keys); lines are the lines read at start. It returns
+// the function that stops it. SIGHUP is caught only then, so it keeps its
+// default meaning otherwise.
+func startKeyReload(ctx context.Context, cfg config.Config, src keySource, lines string, authn auth.Authenticator, log *slog.Logger, reg *metrics.Registry) func() {
 	keys, ok := authn.(*auth.APIKeys)
-	if !ok || cfg.APIKeysFile == "" {
+	if !ok || src == nil {
 		return func() {}
 	}
-	k := &keyReloader{keys: keys, path: cfg.APIKeysFile, log: log, reg: reg, last: cfg.APIKeys}
+	k := &keyReloader{keys: keys, src: src, log: log, reg: reg, last: lines}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	ctx, cancel := context.WithCancel(ctx)
@@ -113,7 +149,7 @@ func startKeyReload(ctx context.Context, cfg config.Config, authn auth.Authentic
 		defer close(done)
 		k.run(ctx, cfg.APIKeysReloadInterval, hup)
 	}()
-	log.Info("API keys reload from a file", slog.String("file", cfg.APIKeysFile), slog.String("interval", cfg.APIKeysReloadInterval.String()))
+	log.Info("API keys reload from their source", slog.String("source", src.name()), slog.String("interval", cfg.APIKeysReloadInterval.String()))
 	return func() {
 		signal.Stop(hup)
 		cancel()

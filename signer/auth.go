@@ -15,19 +15,14 @@ import (
 const startKeysTimeout = 5 * time.Second
 
 // newAuth builds the authenticator and the rate limiter from the
-// configuration. clock drives token expiry checks and the rate limiter.
-func newAuth(cfg config.Config, clock func() time.Time, log *slog.Logger) (auth.Authenticator, *auth.Limiter, error) {
-	lines := cfg.APIKeys
-	if cfg.APIKeysFile != "" {
-		var err error
-		if lines, err = readKeyFile(cfg.APIKeysFile); err != nil {
-			return nil, nil, err
-		}
-	}
+// configuration. In mode apikey, lines are the hash lines in force at start
+// (EnvAPIKeys, or read from src). clock drives token expiry checks and the
+// rate limiter.
+func newAuth(cfg config.Config, lines string, src keySource, clock func() time.Time, log *slog.Logger) (auth.Authenticator, *auth.Limiter, error) {
 	a, err := auth.New(auth.Settings{
-		Mode:        cfg.AuthMode,
-		Environment: cfg.Environment,
-		APIKeys:     lines,
+		Mode:       cfg.AuthMode,
+		Production: cfg.Production,
+		APIKeys:    lines,
 		OIDC: auth.OIDCConfig{
 			Issuer:       cfg.OIDCIssuer,
 			JWKSURL:      cfg.OIDCJWKSURL,
@@ -39,8 +34,8 @@ func newAuth(cfg config.Config, clock func() time.Time, log *slog.Logger) (auth.
 		},
 	})
 	if err != nil {
-		if cfg.APIKeysFile != "" {
-			return nil, nil, fmt.Errorf("%s: %s: %w", config.EnvAPIKeysFile, cfg.APIKeysFile, err)
+		if src != nil {
+			return nil, nil, fmt.Errorf("%s: %w", src.name(), err)
 		}
 		return nil, nil, fmt.Errorf("%s: %w", config.EnvAuthMode, err)
 	}
@@ -53,6 +48,16 @@ func newAuth(cfg config.Config, clock func() time.Time, log *slog.Logger) (auth.
 		return nil, nil, fmt.Errorf("rate limiter: %w", err)
 	}
 	return a, lim, nil
+}
+
+// startKeyLines returns the API-key hash lines in force at start: inline
+// (EnvAPIKeys), or read once from src. A source that cannot be read stops
+// the start: with no keys the signer could only refuse every caller.
+func startKeyLines(ctx context.Context, cfg config.Config, src keySource) (string, error) {
+	if src == nil {
+		return cfg.APIKeys, nil
+	}
+	return src.read(ctx)
 }
 
 // prefetchKeys fetches the OIDC issuer's keys at start, so the first request
@@ -76,7 +81,9 @@ const apikeyUsage = `usage: signer apikey new NAME
   Prints a new API key for the caller NAME, then its hash line. The key is
   shown once and stored nowhere: give it to the caller now. Add the hash line
   (NAME:sha256hex, optionally followed by :rate[:burst]) to the API-key
-  secret (S3PRESIGN_API_KEYS, one line per key). NAME becomes the caller's key
+  secret (S3PRESIGN_API_KEYS_SECRET_ARN, or the file or variable), one line
+  per key; a secret or file is reloaded every
+  S3PRESIGN_API_KEYS_RELOAD_INTERVAL. NAME becomes the caller's key
   prefix segment: ` + "[A-Za-z0-9][A-Za-z0-9._@-]{0,63}" + `, without "..".
 `
 

@@ -424,8 +424,8 @@ func TestAuthModeRequiredAndNoneRefusedInProd(t *testing.T) {
 		set  map[string]string
 		want []string
 	}{
-		{"prod with none", map[string]string{"S3PRESIGN_ENVIRONMENT": "prod", "S3PRESIGN_AUTH_MODE": "none"},
-			[]string{`S3PRESIGN_AUTH_MODE: authentication mode "none" is refused in environment "prod"`, "use apikey or oidc"}},
+		{"production with none", map[string]string{"S3PRESIGN_ENVIRONMENT": "eu-prod", "S3PRESIGN_PRODUCTION": "true", "S3PRESIGN_AUTH_MODE": "none"},
+			[]string{`S3PRESIGN_AUTH_MODE: authentication mode "none" is refused in production`, "use apikey or oidc", `S3PRESIGN_ENVIRONMENT="eu-prod"`}},
 		{"mode unset", map[string]string{"S3PRESIGN_AUTH_MODE": ""}, []string{"S3PRESIGN_AUTH_MODE: is required"}},
 		{"apikey without keys", map[string]string{"S3PRESIGN_AUTH_MODE": "apikey"}, []string{"S3PRESIGN_API_KEYS: is required in mode apikey"}},
 	}
@@ -450,9 +450,10 @@ func TestAuthModeRequiredAndNoneRefusedInProd(t *testing.T) {
 			}
 		})
 	}
-	// Control: prod with apikey starts.
+	// Control: production with apikey starts.
 	env := baseEnv()
 	env["S3PRESIGN_ENVIRONMENT"] = "prod"
+	env["S3PRESIGN_PRODUCTION"] = "true"
 	apiKeyEnv(t, env, "alice")
 	p := startSigner(t, env, runDeps{})
 	if resp, body := send(t, "GET", p.URL+"/healthz", ""); resp.StatusCode != 200 {

@@ -36,8 +36,10 @@ import (
 	"github.com/s3presign/s3presign/signer/podmantest"
 )
 
-// testImageTag is the shared image the container tests run.
-const testImageTag = "localhost/s3presign-signer:test"
+// testImageTag is the shared image the container tests run. The process id
+// keeps two test runs on one machine (one podman store) from removing each
+// other's image when they end.
+var testImageTag = fmt.Sprintf("localhost/s3presign-signer:test-%d", os.Getpid())
 
 // imageUID is the image's USER, as the Dockerfile and the task definition set it.
 const imageUID = "65532"

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/s3presign/s3presign/signer/config"
 	"github.com/s3presign/s3presign/signer/internal/api"
@@ -74,6 +75,9 @@ type runDeps struct {
 	// server, when set, adjusts the HTTP server before it serves (tests
 	// shorten its timeouts).
 	server func(*http.Server)
+	// secrets, when set, adjusts the client that reads the API-key secret
+	// (tests point it at a stand-in Secrets Manager).
+	secrets func(*secretsmanager.Options)
 }
 
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, deps runDeps) error {
@@ -139,7 +143,17 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		}
 	}
 	src := creds.New(provider)
-	authn, limiter, err := newAuth(cfg, clock, log)
+	keySrc, err := newKeySource(cfg, func() (*secretsmanager.Client, error) {
+		return keySecretClient(getenv, cfg, src, clock, deps)
+	})
+	if err != nil {
+		return err
+	}
+	lines, err := startKeyLines(ctx, cfg, keySrc)
+	if err != nil {
+		return err
+	}
+	authn, limiter, err := newAuth(cfg, lines, keySrc, clock, log)
 	if err != nil {
 		return err
 	}
@@ -150,7 +164,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	checkCredentials(ctx, src, clock, log)
 	prefetchKeys(ctx, authn, log)
-	stopReload := startKeyReload(ctx, cfg, authn, log, reg)
+	stopReload := startKeyReload(ctx, cfg, keySrc, lines, authn, log, reg)
 	defer stopReload()
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)

@@ -77,7 +77,8 @@ type ServiceProps struct {
 	ALBLogPrefix, FlowLogPrefix *string
 	// TokenKey signs multipart tokens.
 	TokenKey awssecretsmanager.ISecret
-	// APIKeys holds API-key hash lines (authMode apikey), or nil.
+	// APIKeys holds API-key hash lines (authMode apikey), or nil. The task
+	// role may read it; the signer reloads it (EnvAPIKeysSecretARN).
 	APIKeys awssecretsmanager.ISecret
 	// SigningUserKeys holds the signing user's access key (signing user), or nil.
 	SigningUserKeys awssecretsmanager.ISecret
@@ -109,8 +110,11 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 	s := &Service{Construct: this}
 
 	vpc := newVPC(this, env, props)
+	privateSubnets := &awsec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnetGroup)}
+	// Without NAT the private subnets are isolated: tasks run in the public
+	// ones to reach ECR, Secrets Manager and CloudWatch Logs.
 	publicTasks := env.NatGateways == 0
-	taskSubnets := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	taskSubnets := privateSubnets
 	if publicTasks {
 		taskSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC}
 	}
@@ -121,10 +125,10 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 	})
 	s.TaskRole = newTaskRole(this, env, props)
 	taskDef := newTaskDefinition(this, env, s.TaskRole)
-	s.Container = addSignerContainer(this, taskDef, env, props)
+	s.Container = addSignerContainer(this, taskDef, s.TaskRole, env, props)
 	albSG, taskSG := newSecurityGroups(this, vpc, env)
 	s.Service = newFargateService(this, env, cluster, taskDef, taskSG, taskSubnets, publicTasks)
-	s.LoadBalancer = newLoadBalancer(this, env, vpc, albSG, taskSubnets, props)
+	s.LoadBalancer = newLoadBalancer(this, env, vpc, albSG, privateSubnets, props)
 	s.TargetGroup = addSignerTargets(s.LoadBalancer, s.Service)
 	autoscale(s.Service, env)
 	return s
@@ -163,7 +167,7 @@ func newTaskDefinition(this constructs.Construct, env *config.Environment, role 
 
 // addSignerContainer adds the signer's container to the task: its image,
 // log group, hardening, health check, settings and injected secrets.
-func addSignerContainer(this constructs.Construct, taskDef awsecs.FargateTaskDefinition, env *config.Environment, props *ServiceProps) awsecs.ContainerDefinition {
+func addSignerContainer(this constructs.Construct, taskDef awsecs.FargateTaskDefinition, role awsiam.Role, env *config.Environment, props *ServiceProps) awsecs.ContainerDefinition {
 	logs := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     Retention(env.LogRetentionDays),
 		RemovalPolicy: removal.For(env),
@@ -202,14 +206,21 @@ func addSignerContainer(this constructs.Construct, taskDef awsecs.FargateTaskDef
 	})
 	// Added one by one in sorted order so the template is the same on every synth.
 	vars := signerenv.Vars(env, *props.Bucket.BucketName(), *awscdk.Aws_REGION())
+	if props.APIKeys != nil {
+		// The signer reads the API-key secret itself (task role) and reloads
+		// it, so a key removed from the secret stops working within the
+		// reload interval without a restart; ECS injection would read it
+		// once, at task start.
+		vars[sconfig.EnvAPIKeysSecretARN] = *props.APIKeys.SecretArn()
+		for _, st := range readSecretStatements(props.APIKeys) {
+			role.AddToPrincipalPolicy(st)
+		}
+	}
 	for _, name := range sortedKeys(vars) {
 		container.AddEnvironment(jsii.String(name), jsii.String(vars[name]))
 	}
 	injected := map[string]awsecs.Secret{
 		sconfig.EnvTokenKey: awsecs.Secret_FromSecretsManager(props.TokenKey, nil),
-	}
-	if props.APIKeys != nil {
-		injected[sconfig.EnvAPIKeys] = awsecs.Secret_FromSecretsManager(props.APIKeys, nil)
 	}
 	if props.SigningUserKeys != nil {
 		injected[EnvAWSAccessKeyID] = awsecs.Secret_FromSecretsManager(props.SigningUserKeys, jsii.String(secrets.FieldAccessKeyID))
@@ -221,7 +232,7 @@ func addSignerContainer(this constructs.Construct, taskDef awsecs.FargateTaskDef
 	cdknag.NagSuppressions_AddResourceSuppressions(taskDef, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-ECS2"),
 		Reason: jsii.String("Only non-secret settings (bucket name, region, prefix, limits, modes, origins) are plain variables, named by the signer's config constants and visible in template diffs; " +
-			"every secret (API-key hashes, token key, signing user's access key) is injected from Secrets Manager."),
+			"every secret (token key, signing user's access key) is injected from Secrets Manager, and the API-key secret is passed by ARN only: the signer reads its value itself with the task role, to reload it."),
 	}}, jsii.Bool(false))
 	// After the container and its secrets: the execution role and its
 	// policy exist only from here on.
@@ -274,29 +285,20 @@ func newFargateService(this constructs.Construct, env *config.Environment, clust
 }
 
 // newLoadBalancer is the internal load balancer CloudFront's VPC origin
-// calls, with access logs when the region is known.
+// calls, in the private subnets, with access logs on.
 func newLoadBalancer(this constructs.Construct, env *config.Environment, vpc awsec2.IVpc, albSG awsec2.SecurityGroup,
-	taskSubnets *awsec2.SubnetSelection, props *ServiceProps) awselasticloadbalancingv2.ApplicationLoadBalancer {
+	privateSubnets *awsec2.SubnetSelection, props *ServiceProps) awselasticloadbalancingv2.ApplicationLoadBalancer {
 	lb := awselasticloadbalancingv2.NewApplicationLoadBalancer(this, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
 		Vpc:            vpc,
 		InternetFacing: jsii.Bool(false),
 		SecurityGroup:  albSG,
-		// Private subnets when there are any; otherwise the public ones,
-		// where an internal load balancer still gets private addresses only.
-		VpcSubnets:              taskSubnets,
+		// Private subnets in every environment: CloudFront VPC origins
+		// require them, and they have no route from the internet.
+		VpcSubnets:              privateSubnets,
 		DropInvalidHeaderFields: jsii.Bool(true),
 		DeletionProtection:      jsii.Bool(env.IsProd()),
 	})
-	if !*awscdk.Token_IsUnresolved(awscdk.Stack_Of(this).Region()) {
-		// ELB log delivery needs the region's ELB account: only known when
-		// the environment names its region.
-		lb.LogAccessLogs(props.LogBucket, props.ALBLogPrefix)
-	} else {
-		cdknag.NagSuppressions_AddResourceSuppressions(lb, &[]*cdknag.NagPackSuppression{{
-			Id:     jsii.String("AwsSolutions-ELB2"),
-			Reason: jsii.String("This environment is region-agnostic (no account/region in cdk.json) and ELB log delivery needs the region's ELB account; setting account and region turns ALB access logs on (to the access-log bucket)."),
-		}}, jsii.Bool(false))
-	}
+	logAccess(lb, props.LogBucket, props.ALBLogPrefix)
 	return lb
 }
 
@@ -356,6 +358,42 @@ func noCapabilities(scope constructs.Construct) awsecs.LinuxParameters {
 	lp := awsecs.NewLinuxParameters(scope, jsii.String("LinuxParameters"), &awsecs.LinuxParametersProps{})
 	lp.DropCapabilities(awsecs.Capability_ALL)
 	return lp
+}
+
+// logAccess turns the load balancer's access logs on, into prefix of bucket.
+// Unlike the CDK's LogAccessLogs it adds no bucket policy: the log bucket's
+// own policy (infra/storage) grants the ELB log-delivery service, with a
+// source-account condition, in every region. The load balancer waits for
+// that policy, since ELB writes a test object when logging is turned on.
+func logAccess(lb awselasticloadbalancingv2.ApplicationLoadBalancer, bucket awss3.IBucket, prefix *string) {
+	lb.SetAttribute(jsii.String("access_logs.s3.enabled"), jsii.String("true"))
+	lb.SetAttribute(jsii.String("access_logs.s3.bucket"), bucket.BucketName())
+	lb.SetAttribute(jsii.String("access_logs.s3.prefix"), prefix)
+	if policy := bucket.Policy(); policy != nil {
+		lb.Node().AddDependency(policy)
+	}
+}
+
+// readSecretStatements let the task role read secret's value, and nothing
+// else: not DescribeSecret, not other secrets. A secret under the account's
+// aws/secretsmanager key needs no KMS right (that key's policy allows
+// decryption through Secrets Manager); under a customer-managed key the
+// role may also decrypt with that key, only through Secrets Manager.
+func readSecretStatements(secret awssecretsmanager.ISecret) []awsiam.PolicyStatement {
+	sts := []awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("SignerReadsAPIKeySecret"),
+		Actions:   jsii.Strings("secretsmanager:GetSecretValue"),
+		Resources: jsii.Strings(*secret.SecretArn()),
+	})}
+	if key := secret.EncryptionKey(); key != nil {
+		sts = append(sts, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("SignerDecryptsAPIKeySecret"),
+			Actions:    jsii.Strings("kms:Decrypt"),
+			Resources:  jsii.Strings(*key.KeyArn()),
+			Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": "secretsmanager." + *awscdk.Aws_REGION() + ".amazonaws.com"}},
+		}))
+	}
+	return sts
 }
 
 func sortedKeys[V any](m map[string]V) []string {

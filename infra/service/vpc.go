@@ -14,24 +14,34 @@ import (
 // security group can name it (cdk-nag cannot read a token).
 const VPCCIDR = "10.0.0.0/16"
 
-// newVPC builds a two-zone VPC. With natGateways 0 (the cheap choice) it has
-// public subnets only and tasks get a public IP (their security group still
-// admits only the load balancer); with 1+ it adds private subnets with NAT
-// egress and tasks get no public IP. An S3 gateway endpoint (free) keeps the
+// PrivateSubnetGroup names the VPC's private subnets: the internal load
+// balancer lives there in every environment, because CloudFront VPC origins
+// only reach load balancers in private subnets.
+const PrivateSubnetGroup = "private"
+
+// newVPC builds a two-zone VPC with public and private subnets. The private
+// ones hold the internal load balancer. With natGateways 0 (the cheap choice)
+// they are isolated (no route out, free) and tasks run in the public subnets
+// with a public IP (their security group still admits only the load
+// balancer), so they reach ECR, Secrets Manager and CloudWatch Logs without
+// NAT; with 1+ the private subnets get NAT egress and tasks run there with no
+// public IP. The public subnets also give the VPC the internet gateway that
+// CloudFront VPC origins require. An S3 gateway endpoint (free) keeps the
 // signer's own S3 calls inside AWS either way.
 func newVPC(scope constructs.Construct, env *config.Environment, props *ServiceProps) awsec2.Vpc {
+	private := awsec2.SubnetType_PRIVATE_ISOLATED
+	if env.NatGateways > 0 {
+		private = awsec2.SubnetType_PRIVATE_WITH_EGRESS
+	}
 	subnets := []*awsec2.SubnetConfiguration{{
 		Name:       jsii.String("public"),
 		SubnetType: awsec2.SubnetType_PUBLIC,
 		CidrMask:   jsii.Number(24),
+	}, {
+		Name:       jsii.String(PrivateSubnetGroup),
+		SubnetType: private,
+		CidrMask:   jsii.Number(22),
 	}}
-	if env.NatGateways > 0 {
-		subnets = append(subnets, &awsec2.SubnetConfiguration{
-			Name:       jsii.String("private"),
-			SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS,
-			CidrMask:   jsii.Number(22),
-		})
-	}
 	vpcProps := &awsec2.VpcProps{
 		IpAddresses:         awsec2.IpAddresses_Cidr(jsii.String(VPCCIDR)),
 		NatGateways:         jsii.Number(env.NatGateways),

@@ -34,6 +34,7 @@ const (
 func Vars(env *config.Environment, bucket, region string) map[string]string {
 	vars := map[string]string{
 		sconfig.EnvEnvironment:      env.Name,
+		sconfig.EnvProduction:       strconv.FormatBool(env.Production),
 		sconfig.EnvBucket:           bucket,
 		sconfig.EnvRegion:           region,
 		sconfig.EnvKeyPrefix:        env.UploadPrefix,

@@ -2,6 +2,7 @@ package signerenv_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,8 +30,9 @@ func TestVarsLoadIntoTheEnvironmentsSettings(t *testing.T) {
 	withOrigins.DefaultExpiry = 90 * time.Second
 	withOrigins.MaxExpiry = 61 * time.Minute
 
-	// A stand-in for the API-key secret ECS injects next to Vars in mode apikey.
-	apiKeys := "ci:" + strings.Repeat("ab", 32)
+	// A stand-in for the API-key secret's ARN infra/service sets next to
+	// Vars in mode apikey (the signer reads the secret itself).
+	apiKeysSecret := "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s3presign-prod-ApiKeys-AbCdEf"
 	known := sconfig.Vars()
 	for _, env := range []config.Environment{config.Defaults("prod"), oidc, noOrigins, withOrigins} {
 		t.Run(env.Name+"/"+env.AuthMode, func(t *testing.T) {
@@ -44,8 +46,8 @@ func TestVarsLoadIntoTheEnvironmentsSettings(t *testing.T) {
 				if v, ok := vars[k]; ok {
 					return v
 				}
-				if k == sconfig.EnvAPIKeys && env.AuthMode == config.AuthAPIKey {
-					return apiKeys
+				if k == sconfig.EnvAPIKeysSecretARN && env.AuthMode == config.AuthAPIKey {
+					return apiKeysSecret
 				}
 				return ""
 			})
@@ -67,6 +69,9 @@ func TestVarsLoadIntoTheEnvironmentsSettings(t *testing.T) {
 			if c.ListenAddr != ":8080" || c.TrustedProxyHops != signerenv.TrustedProxyHops {
 				t.Errorf("listen %q, proxy hops %d", c.ListenAddr, c.TrustedProxyHops)
 			}
+			if c.Production != env.Production {
+				t.Errorf("production %v, want the environment's %v", c.Production, env.Production)
+			}
 			if string(c.AuthMode) != env.AuthMode {
 				t.Errorf("auth mode %q, want %q", c.AuthMode, env.AuthMode)
 			}
@@ -74,6 +79,35 @@ func TestVarsLoadIntoTheEnvironmentsSettings(t *testing.T) {
 				t.Errorf("OIDC issuer %q audiences %v, want %q [%s]", c.OIDCIssuer, c.OIDCAudiences, env.OIDCIssuer, env.OIDCAudience)
 			}
 		})
+	}
+}
+
+// The signer's production guard follows the environment's production flag,
+// not its name: an "eu-prod" marked production refuses auth mode none, and a
+// "prod" that is not marked accepts it.
+func TestSignerProductionGuardFollowsTheFlag(t *testing.T) {
+	tests := []struct {
+		name       string
+		production bool
+		refused    bool
+	}{
+		{"eu-prod", true, true},
+		{"eu-prod", false, false}, // control
+		{"prod", false, false},
+		{"staging", true, true},
+	}
+	for _, tt := range tests {
+		env := config.Defaults(tt.name)
+		env.AuthMode = config.AuthNone
+		env.Production = tt.production
+		vars := signerenv.Vars(&env, "bucket-x", "eu-west-1")
+		if got := vars[sconfig.EnvProduction]; got != strconv.FormatBool(tt.production) {
+			t.Errorf("%s production %v: %s=%q", tt.name, tt.production, sconfig.EnvProduction, got)
+		}
+		_, err := sconfig.Load(func(k string) string { return vars[k] })
+		if refused := err != nil && strings.Contains(err.Error(), "refused in production"); refused != tt.refused {
+			t.Errorf("%s production %v: signer error %v, want refused=%v", tt.name, tt.production, err, tt.refused)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/edge"
 	"github.com/s3presign/s3presign/infra/policy"
+	"github.com/s3presign/s3presign/infra/service"
 	"github.com/s3presign/s3presign/infra/stacks"
 	sconfig "github.com/s3presign/s3presign/signer/config"
 )
@@ -217,4 +218,62 @@ func TestScanTagWriteDenyWhereScanningIsOn(t *testing.T) {
 func asList(v any) []any {
 	l, _ := v.([]any)
 	return l
+}
+
+// subnetsWithInternetRoute returns the subnets whose route table sends
+// traffic to an internet gateway: the public ones.
+func subnetsWithInternetRoute(tmpl map[string]any) map[string]bool {
+	igws := resources(tmpl, "AWS::EC2::InternetGateway")
+	tables := map[string]bool{}
+	for _, r := range resources(tmpl, "AWS::EC2::Route") {
+		gw, _ := dig(props(r), "GatewayId", "Ref").(string)
+		if _, ok := igws[gw]; ok {
+			table, _ := dig(props(r), "RouteTableId", "Ref").(string)
+			tables[table] = true
+		}
+	}
+	out := map[string]bool{}
+	for _, a := range resources(tmpl, "AWS::EC2::SubnetRouteTableAssociation") {
+		table, _ := dig(props(a), "RouteTableId", "Ref").(string)
+		subnet, _ := dig(props(a), "SubnetId", "Ref").(string)
+		if tables[table] {
+			out[subnet] = true
+		}
+	}
+	return out
+}
+
+// CloudFront VPC origins reach load balancers in private subnets only: in
+// every environment, with NAT or without, the load balancer's subnets have
+// no route to an internet gateway.
+func TestLoadBalancerSitsInPrivateSubnets(t *testing.T) {
+	for _, name := range envNames {
+		s := synthEnv(t, name)
+		public := subnetsWithInternetRoute(s.service)
+		subnets := resources(s.service, "AWS::EC2::Subnet")
+		// Control: the detector finds the public subnets (the VPC has an
+		// internet gateway, which VPC origins also need).
+		if len(public) == 0 || len(public) == len(subnets) {
+			t.Fatalf("%s: %d of %d subnets route to an internet gateway, want some but not all", name, len(public), len(subnets))
+		}
+		_, lb := only(t, s.service, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+		lbSubnets := asList(props(lb)["Subnets"])
+		if len(lbSubnets) < 2 {
+			t.Errorf("%s: load balancer in %d subnets, want one per zone (2)", name, len(lbSubnets))
+		}
+		for _, ref := range lbSubnets {
+			id, _ := dig(ref, "Ref").(string)
+			if _, ok := subnets[id]; !ok || public[id] || !strings.Contains(id, service.PrivateSubnetGroup) {
+				t.Errorf("%s: load balancer subnet %s: want a private subnet of the VPC (public: %v)", name, js(ref), public[id])
+			}
+		}
+		// Without NAT the private subnets are isolated: no route out at all.
+		if s.env.NatGateways == 0 {
+			for _, r := range resources(s.service, "AWS::EC2::Route") {
+				if dig(props(r), "NatGatewayId") != nil {
+					t.Errorf("%s (no NAT): route through a NAT gateway %s", name, js(props(r)))
+				}
+			}
+		}
+	}
 }

@@ -156,7 +156,10 @@ func TestTaskRoleIsScopedToThePrefix(t *testing.T) {
 		sts := policiesOf(s.service, "Roles", taskRoleID(t, s.service))
 		want := 1
 		if s.env.Encryption == config.EncryptionKMS {
-			want = 2
+			want++
+		}
+		if s.env.AuthMode == config.AuthAPIKey {
+			want++ // the API-key secret: TestTaskRoleReadsTheAPIKeySecretOnly
 		}
 		if len(sts) != want {
 			t.Fatalf("%s: task role has %d statements, want %d: %s", name, len(sts), want, js(sts))
@@ -164,6 +167,43 @@ func TestTaskRoleIsScopedToThePrefix(t *testing.T) {
 		checkSignerStatement(t, name+" task role", s.env.UploadPrefix, sts[0])
 		if sid := sts[0]["Sid"]; sid != "SignerObjectsUnderUploadPrefix" {
 			t.Errorf("%s: first statement %v, want the signer statement", name, sid)
+		}
+	}
+}
+
+// In mode apikey the task role (the signer's own credentials, which reload
+// the keys) may read the API-key secret's value, and nothing else of
+// Secrets Manager; the execution role no longer reads it, since ECS no
+// longer injects it. Without API keys the task role gets no such right.
+func TestTaskRoleReadsTheAPIKeySecretOnly(t *testing.T) {
+	for _, name := range envNames {
+		s := synthEnv(t, name)
+		var got []string
+		for _, st := range policiesOf(s.service, "Roles", taskRoleID(t, s.service)) {
+			for _, a := range actions(st) {
+				if strings.HasPrefix(a, "secretsmanager:") {
+					got = append(got, js(st))
+				}
+			}
+		}
+		if s.env.AuthMode != config.AuthAPIKey {
+			if len(got) != 0 {
+				t.Errorf("%s (auth %s): the task role reads secrets: %v", name, s.env.AuthMode, got)
+			}
+			continue
+		}
+		want := regexp.MustCompile(`^\{"Action":"secretsmanager:GetSecretValue","Effect":"Allow","Resource":\{"Fn::GetStackOutput":\{"OutputName":"PublishOutputRef` + apiKeysLogicalID + `[0-9A-F]{8}","Region":("[a-z0-9-]+"|\{"Ref":"AWS::Region"\}),"StackName":"s3presign-` + name + `-storage"\}\},"Sid":"SignerReadsAPIKeySecret"\}$`)
+		if len(got) != 1 || !want.MatchString(got[0]) {
+			t.Errorf("%s: task role's Secrets Manager statements %v, want exactly GetSecretValue on the API-key secret", name, got)
+		}
+		_, td := only(t, s.service, "AWS::ECS::TaskDefinition")
+		execRole := strings.TrimSuffix(strings.TrimPrefix(js(props(td)["ExecutionRoleArn"]), `{"Fn::GetAtt":["`), `","Arn"]}`)
+		execPolicies := js(policiesOf(s.service, "Roles", execRole))
+		if !strings.Contains(execPolicies, "secretsmanager:GetSecretValue") {
+			t.Errorf("%s: control: the execution role reads no secret (the token key is injected): %s", name, execPolicies)
+		}
+		if strings.Contains(execPolicies, apiKeysLogicalID) {
+			t.Errorf("%s: the execution role still reads the API-key secret: %s", name, execPolicies)
 		}
 	}
 }

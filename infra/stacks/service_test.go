@@ -8,6 +8,7 @@ import (
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/service"
 	"github.com/s3presign/s3presign/infra/stacks"
+	"github.com/s3presign/s3presign/infra/storage"
 	sconfig "github.com/s3presign/s3presign/signer/config"
 )
 
@@ -50,6 +51,7 @@ func TestContainerEnvironmentComesFromTheSettings(t *testing.T) {
 	got := containerEnv(t, s)
 	want := map[string]string{
 		sconfig.EnvEnvironment:      `"dev"`,
+		sconfig.EnvProduction:       `"false"`,
 		sconfig.EnvBucket:           `{"Fn::GetStackOutput":{"OutputName":"PublishOutputRef` + bucketLogicalID + `3ACBC981","Region":"eu-west-1","StackName":"s3presign-dev-storage"}}`,
 		sconfig.EnvRegion:           `{"Ref":"AWS::Region"}`,
 		sconfig.EnvKeyPrefix:        `"uploads/"`,
@@ -81,6 +83,13 @@ func TestContainerEnvironmentComesFromTheSettings(t *testing.T) {
 	if v[sconfig.EnvOIDCIssuer] != `"https://idp.example.com"` || v[sconfig.EnvOIDCAudience] != `"s3presign"` || v[sconfig.EnvAuthMode] != `"oidc"` {
 		t.Errorf("oidc variant: issuer %s audience %s mode %s", v[sconfig.EnvOIDCIssuer], v[sconfig.EnvOIDCAudience], v[sconfig.EnvAuthMode])
 	}
+	// The signer's production guard follows the production setting, not
+	// the name: set in prod and in a second production environment.
+	for _, p := range []*synthesized{synthEnv(t, "prod"), euProd(t)} {
+		if got := containerEnv(t, p)[sconfig.EnvProduction]; got != `"true"` {
+			t.Errorf("%s (production): %s = %s, want \"true\"", p.env.Name, sconfig.EnvProduction, got)
+		}
+	}
 	if _, ok := containerEnv(t, bareVariant(t))[sconfig.EnvCORSOrigins]; ok {
 		t.Error("no origins configured, but the signer gets a CORS origins variable")
 	}
@@ -91,8 +100,8 @@ func TestSecretsAreInjectedNeverPlain(t *testing.T) {
 		s    *synthesized
 		want []string
 	}{
-		{synthEnv(t, "dev"), []string{sconfig.EnvAPIKeys, sconfig.EnvTokenKey}},
-		{synthEnv(t, "prod"), []string{sconfig.EnvAPIKeys, sconfig.EnvTokenKey}},
+		{synthEnv(t, "dev"), []string{sconfig.EnvTokenKey}},
+		{synthEnv(t, "prod"), []string{sconfig.EnvTokenKey}}, // API keys: by ARN, read by the signer
 		{variant(t), []string{service.EnvAWSAccessKeyID, service.EnvAWSSecretAccessKey, sconfig.EnvTokenKey}},
 	}
 	for _, tt := range tests {
@@ -118,8 +127,15 @@ func TestSecretsAreInjectedNeverPlain(t *testing.T) {
 			t.Errorf("%s from %s, want the signing user's secret, JSON field %s", name, got[name], field)
 		}
 	}
-	if !strings.Contains(containerSecrets(t, synthEnv(t, "prod"))[sconfig.EnvAPIKeys], apiKeysLogicalID) {
-		t.Error("prod: API keys not from the API-keys secret")
+	prod := containerEnv(t, synthEnv(t, "prod"))
+	if !strings.Contains(prod[sconfig.EnvAPIKeysSecretARN], `"OutputName":"PublishOutputRef`+apiKeysLogicalID) {
+		t.Errorf("prod: %s = %s, want the API-key secret's ARN", sconfig.EnvAPIKeysSecretARN, prod[sconfig.EnvAPIKeysSecretARN])
+	}
+	if v, ok := prod[sconfig.EnvAPIKeys]; ok {
+		t.Errorf("prod: the API-key lines are a plain variable: %s", v)
+	}
+	if _, ok := containerEnv(t, synthEnv(t, "dev"))[sconfig.EnvAPIKeysSecretARN]; ok {
+		t.Error("dev (auth none): the signer gets an API-key secret ARN")
 	}
 }
 
@@ -279,9 +295,11 @@ func TestOutputsAndAccessLogs(t *testing.T) {
 		}
 		_, lb := only(t, s.service, "AWS::ElasticLoadBalancingV2::LoadBalancer")
 		attrs := js(props(lb)["LoadBalancerAttributes"])
-		logged := strings.Contains(attrs, `{"Key":"access_logs.s3.enabled","Value":"true"}`)
-		if want := s.env.Region != ""; logged != want {
-			t.Errorf("%s: ALB access logs %v, want %v (only with a known region)", name, logged, want)
+		// In every environment, region-agnostic ones too: the log bucket
+		// grants the ELB log-delivery service, not a per-region account.
+		if !strings.Contains(attrs, `{"Key":"access_logs.s3.enabled","Value":"true"}`) ||
+			!strings.Contains(attrs, `{"Key":"access_logs.s3.prefix","Value":"`+storage.ALBLogPrefix+`"}`) {
+			t.Errorf("%s: ALB access logs off or not under %q: %s", name, storage.ALBLogPrefix, attrs)
 		}
 		if !strings.Contains(attrs, `{"Key":"routing.http.drop_invalid_header_fields.enabled","Value":"true"}`) {
 			t.Errorf("%s: ALB keeps invalid header fields", name)

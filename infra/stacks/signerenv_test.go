@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/s3presign/s3presign/infra/secrets"
 	"github.com/s3presign/s3presign/infra/service"
 	sconfig "github.com/s3presign/s3presign/signer/config"
 )
@@ -16,7 +15,6 @@ var sdkVars = []string{service.EnvAWSAccessKeyID, service.EnvAWSSecretAccessKey}
 // stubSecrets are stand-ins for what ECS injects from Secrets Manager.
 var stubSecrets = map[string]string{
 	sconfig.EnvTokenKey:           strings.Repeat("Ab3", 21) + "x", // 64 letters and digits, like the generated one
-	sconfig.EnvAPIKeys:            secrets.PlaceholderAPIKeys,
 	service.EnvAWSAccessKeyID:     "AKIAIOSFODNN7EXAMPLE",
 	service.EnvAWSSecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 }
@@ -34,6 +32,8 @@ func TestSignerAcceptsEveryVariableTheInfraSets(t *testing.T) {
 				env[name] = "s3presign-" + s.env.Name + "-uploads-example"
 			case name == sconfig.EnvRegion: // {"Ref":"AWS::Region"}
 				env[name] = "eu-west-1"
+			case name == sconfig.EnvAPIKeysSecretARN: // a cross-stack reference
+				env[name] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:SecretsApiKeys-AbCdEf"
 			case strings.HasPrefix(value, `"`):
 				env[name] = strings.Trim(value, `"`)
 			default:

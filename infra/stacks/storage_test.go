@@ -7,6 +7,7 @@ import (
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/policy"
 	"github.com/s3presign/s3presign/infra/secrets"
+	"github.com/s3presign/s3presign/infra/storage"
 )
 
 // Logical IDs of every stateful resource. A change here replaces (or
@@ -281,4 +282,54 @@ func TestAPIKeysSecretStartsWithTheUnusablePlaceholder(t *testing.T) {
 	if v := variant(t); len(resources(v.storage, "AWS::SecretsManager::Secret")) != 2 {
 		t.Errorf("oidc variant (signing user): %d secrets, want the token key and the signing user's keys", len(resources(v.storage, "AWS::SecretsManager::Secret")))
 	}
+}
+
+// Every service that may write into the log bucket is held to this account's
+// own resources by aws:SourceAccount or aws:SourceArn (confused deputy), and
+// no other account (such as a region's legacy ELB account) is granted.
+func TestLogDeliveryGrantsNameTheSource(t *testing.T) {
+	for _, name := range envNames {
+		s := synthEnv(t, name)
+		var elb map[string]any
+		allows := 0
+		for _, st := range bucketPolicyFor(t, s.storage, logBucketLogicalID) {
+			if st["Effect"] != "Allow" {
+				continue
+			}
+			allows++
+			if dig(st, "Principal", "AWS") != nil || dig(st, "Principal", "Service") == nil {
+				t.Errorf("%s: log bucket grants a principal that is not a service: %s", name, js(st))
+			}
+			keys := map[string]bool{}
+			for _, kv := range asMap(st["Condition"]) {
+				for k := range asMap(kv) {
+					keys[k] = true
+				}
+			}
+			if !keys["aws:SourceAccount"] && !keys["aws:SourceArn"] {
+				t.Errorf("%s: log-delivery statement without aws:SourceAccount or aws:SourceArn: %s", name, js(st))
+			}
+			if dig(st, "Principal", "Service") == storage.ELBLogDeliveryPrincipal {
+				elb = st
+			}
+		}
+		if allows == 0 {
+			t.Fatalf("%s: no log-delivery statements on the log bucket", name)
+		}
+		account := `{"Ref":"AWS::AccountId"}`
+		if s.env.Account != "" {
+			account = `"` + s.env.Account + `"`
+		}
+		if elb == nil || js(elb["Action"]) != `"s3:PutObject"` ||
+			js(dig(elb, "Condition", "StringEquals", "aws:SourceAccount")) != account ||
+			!strings.Contains(js(elb["Resource"]), "/"+storage.ALBLogPrefix+"/AWSLogs/") {
+			t.Errorf("%s: load balancer log statement %s, want PutObject under %s/AWSLogs/<account>/ for %s from account %s",
+				name, js(elb), storage.ALBLogPrefix, storage.ELBLogDeliveryPrincipal, account)
+		}
+	}
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
 }

@@ -5,6 +5,7 @@ package storage
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -39,6 +40,15 @@ const (
 	// FlowLogPrefix receives VPC flow logs (vpcFlowLogs).
 	FlowLogPrefix = "vpc/"
 )
+
+// ELBLogDeliveryPrincipal is the service that writes load balancer access
+// logs. AWS recommends it in every region over the legacy grant to the
+// region's Elastic Load Balancing account (which the CDK's logAccessLogs
+// still writes for older regions): a service principal carries
+// aws:SourceAccount, so the grant can be limited to this account's load
+// balancers, and it needs no per-region account id, so access logs work in
+// region-agnostic environments too.
+const ELBLogDeliveryPrincipal = "logdelivery.elasticloadbalancing.amazonaws.com"
 
 // StorageProps configures NewStorage.
 type StorageProps struct {
@@ -96,6 +106,7 @@ func newLogBucket(this constructs.Construct, env *config.Environment, removalPol
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 		}},
 	})
+	allowLoadBalancerLogs(b)
 	cdknag.NagSuppressions_AddResourceSuppressions(b, &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-S1"),
 		Reason: jsii.String("This is the access-log bucket itself; logging it to itself would loop and logging it elsewhere needs a third bucket with the same problem."),
@@ -176,4 +187,20 @@ func newUploadBucket(this constructs.Construct, env *config.Environment, removal
 		bucket.AddToResourcePolicy(st)
 	}
 	return bucket
+}
+
+// allowLoadBalancerLogs lets Elastic Load Balancing write access logs of this
+// account's load balancers under ALBLogPrefix, and nothing else: the object
+// path names the account, and aws:SourceAccount stops another account's load
+// balancer from writing here (confused deputy).
+func allowLoadBalancerLogs(logBucket awss3.Bucket) {
+	account := awscdk.Stack_Of(logBucket).Account()
+	logBucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowLoadBalancerAccessLogs"),
+		Effect:     awsiam.Effect_ALLOW,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(ELBLogDeliveryPrincipal), nil)},
+		Actions:    jsii.Strings("s3:PutObject"),
+		Resources:  &[]*string{logBucket.ArnForObjects(jsii.String(ALBLogPrefix + "/AWSLogs/" + *account + "/*"))},
+		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
+	}))
 }

@@ -52,6 +52,7 @@ var MutableSubjectClaims = []string{"email", "preferred_username", "name", "upn"
 // authVars are the raw values of the authentication settings, each read once.
 type authVars struct {
 	mode, apiKeys, apiKeysFile, reload     string
+	apiKeysSecret                          string
 	issuer, jwksURL, audience, claim, algs string
 	allowMutable                           string
 	rate, burst, hops, shared              string
@@ -60,30 +61,31 @@ type authVars struct {
 // readAuth reads the authentication, rate-limit and token-key settings.
 func (l *loader) readAuth() (authVars, string) {
 	v := authVars{
-		mode:         l.str(EnvAuthMode, ""),
-		apiKeys:      l.str(EnvAPIKeys, ""),
-		apiKeysFile:  l.str(EnvAPIKeysFile, ""),
-		reload:       l.str(EnvAPIKeysReloadInterval, ""),
-		issuer:       l.str(EnvOIDCIssuer, ""),
-		jwksURL:      l.str(EnvOIDCJWKSURL, ""),
-		audience:     l.str(EnvOIDCAudience, ""),
-		claim:        l.str(EnvOIDCSubjectClaim, ""),
-		allowMutable: l.str(EnvOIDCAllowMutableSubject, ""),
-		algs:         l.str(EnvOIDCAlgorithms, ""),
-		rate:         l.str(EnvRateLimit, ""),
-		burst:        l.str(EnvRateBurst, ""),
-		hops:         l.str(EnvTrustedProxyHops, ""),
-		shared:       l.str(EnvSharedPrefixes, ""),
+		mode:          l.str(EnvAuthMode, ""),
+		apiKeys:       l.str(EnvAPIKeys, ""),
+		apiKeysFile:   l.str(EnvAPIKeysFile, ""),
+		apiKeysSecret: l.str(EnvAPIKeysSecretARN, ""),
+		reload:        l.str(EnvAPIKeysReloadInterval, ""),
+		issuer:        l.str(EnvOIDCIssuer, ""),
+		jwksURL:       l.str(EnvOIDCJWKSURL, ""),
+		audience:      l.str(EnvOIDCAudience, ""),
+		claim:         l.str(EnvOIDCSubjectClaim, ""),
+		allowMutable:  l.str(EnvOIDCAllowMutableSubject, ""),
+		algs:          l.str(EnvOIDCAlgorithms, ""),
+		rate:          l.str(EnvRateLimit, ""),
+		burst:         l.str(EnvRateBurst, ""),
+		hops:          l.str(EnvTrustedProxyHops, ""),
+		shared:        l.str(EnvSharedPrefixes, ""),
 	}
 	return v, l.str(EnvTokenKey, "")
 }
 
 // checkAuth validates the authentication settings into c. It needs
-// c.Environment and c.KeyPrefix. Messages never echo API-key lines.
+// c.Production, c.Environment and c.KeyPrefix. Messages never echo API-key lines.
 func (l *loader) checkAuth(c *Config, v authVars) {
 	switch {
 	case v.mode == "":
-		l.fail(EnvAuthMode, "is required: apikey, oidc, or none (none only outside prod); "+
+		l.fail(EnvAuthMode, "is required: apikey, oidc, or none (none only outside production); "+
 			"there is no default, so that no deployment runs unauthenticated by accident")
 	default:
 		m, err := authconfig.ParseMode(v.mode)
@@ -92,8 +94,8 @@ func (l *loader) checkAuth(c *Config, v authVars) {
 			break
 		}
 		c.AuthMode = m
-		if err := authconfig.CheckMode(m, c.Environment); err != nil {
-			l.fail(EnvAuthMode, "%v (%s=%q)", err, EnvEnvironment, c.Environment)
+		if err := authconfig.CheckMode(m, c.Production); err != nil {
+			l.fail(EnvAuthMode, "%v (%s=true, %s=%q)", err, EnvProduction, EnvEnvironment, c.Environment)
 		}
 	}
 
@@ -109,8 +111,9 @@ func (l *loader) checkAuth(c *Config, v authVars) {
 	// apikey
 	unusedKeys := unused(EnvAPIKeys, v.apiKeys, authconfig.ModeAPIKey)
 	unusedFile := unused(EnvAPIKeysFile, v.apiKeysFile, authconfig.ModeAPIKey)
+	unusedSecret := unused(EnvAPIKeysSecretARN, v.apiKeysSecret, authconfig.ModeAPIKey)
 	unused(EnvAPIKeysReloadInterval, v.reload, authconfig.ModeAPIKey)
-	if !unusedKeys && !unusedFile && c.AuthMode == authconfig.ModeAPIKey {
+	if !unusedKeys && !unusedFile && !unusedSecret && c.AuthMode == authconfig.ModeAPIKey {
 		l.checkAPIKeys(c, v)
 	}
 
@@ -161,17 +164,32 @@ func (l *loader) checkAuth(c *Config, v authVars) {
 	}
 }
 
-// checkAPIKeys validates the settings of mode apikey: the hash lines in
-// EnvAPIKeys, or the file EnvAPIKeysFile that holds them (read at start by
-// the signer, not here), and the reload interval.
+// checkAPIKeys validates the settings of mode apikey: exactly one source of
+// the hash lines (EnvAPIKeys inline, the file EnvAPIKeysFile, or the
+// Secrets Manager secret EnvAPIKeysSecretARN; the signer reads the last two
+// at start, not here), and the reload interval.
 func (l *loader) checkAPIKeys(c *Config, v authVars) {
+	var set []string
+	for _, s := range []struct{ name, value string }{{EnvAPIKeys, v.apiKeys}, {EnvAPIKeysFile, v.apiKeysFile}, {EnvAPIKeysSecretARN, v.apiKeysSecret}} {
+		if s.value != "" {
+			set = append(set, s.name)
+		}
+	}
 	switch {
-	case v.apiKeys != "" && v.apiKeysFile != "":
-		l.fail(EnvAPIKeysFile, "is set together with %s: give the hash lines in one of them", EnvAPIKeys)
+	case len(set) > 1:
+		l.fail(set[len(set)-1], "is set together with %s: give the hash lines in exactly one of %s, %s or %s",
+			strings.Join(set[:len(set)-1], " and "), EnvAPIKeys, EnvAPIKeysFile, EnvAPIKeysSecretARN)
+	case v.apiKeysSecret != "":
+		region, err := secretRegion(v.apiKeysSecret)
+		if err != nil {
+			l.fail(EnvAPIKeysSecretARN, "%v", err)
+		} else {
+			c.APIKeysSecretARN, c.APIKeysSecretRegion = v.apiKeysSecret, region
+		}
 	case v.apiKeysFile != "":
 		c.APIKeysFile = v.apiKeysFile
 	case v.apiKeys == "":
-		l.fail(EnvAPIKeys, "is required in mode apikey (or %s): hash lines \"name:sha256hex[:rate[:burst]]\" from `signer apikey new NAME`", EnvAPIKeysFile)
+		l.fail(EnvAPIKeys, "is required in mode apikey (or %s, or %s): hash lines \"name:sha256hex[:rate[:burst]]\" from `signer apikey new NAME`", EnvAPIKeysFile, EnvAPIKeysSecretARN)
 	default:
 		if _, err := authconfig.ParseKeyLines(v.apiKeys); err != nil {
 			l.fail(EnvAPIKeys, "%s", oneLine(err))
@@ -359,4 +377,20 @@ func (l *loader) tokenKey(v string) []byte {
 	}
 	l.fail(EnvTokenKey, "is not base64 (standard or URL-safe); want at least %d random bytes, e.g. `openssl rand -base64 48`", MinTokenKeyBytes)
 	return nil
+}
+
+// secretRegion checks that arn is a Secrets Manager secret's ARN,
+// arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME, and returns its
+// region: the secret is read from that region's endpoint, whatever the
+// bucket's region.
+func secretRegion(arn string) (string, error) {
+	parts := strings.SplitN(arn, ":", 7)
+	bad := fmt.Errorf("%q is not a secret's ARN: want arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME (the ARN of the API-key secret)", arn)
+	if len(parts) != 7 || parts[0] != "arn" || parts[1] == "" || parts[2] != "secretsmanager" || parts[5] != "secret" || parts[6] == "" {
+		return "", bad
+	}
+	if !validRegion(parts[3]) || len(parts[4]) != 12 || strings.Trim(parts[4], "0123456789") != "" {
+		return "", bad
+	}
+	return parts[3], nil
 }

@@ -32,11 +32,19 @@ func TestLoadAuthModes(t *testing.T) {
 		{"mode missing", nil, EnvAuthMode + ": is required"},
 		{"mode unknown", map[string]string{EnvAuthMode: "basic"}, EnvAuthMode + `: unknown authentication mode "basic"`},
 		{"control: none in dev", map[string]string{EnvAuthMode: "none", EnvEnvironment: "dev"}, ""},
-		{"none in prod", map[string]string{EnvAuthMode: "none", EnvEnvironment: "prod"},
-			EnvAuthMode + `: authentication mode "none" is refused in environment "prod"`},
-		{"none in production, any case", map[string]string{EnvAuthMode: " NONE ", EnvEnvironment: "production"},
-			EnvAuthMode + `: authentication mode "none" is refused`},
-		{"control: apikey in prod", map[string]string{EnvAuthMode: "apikey", EnvEnvironment: "prod", EnvAPIKeys: keyLine}, ""},
+		{"control: none with production false (the local stack)", map[string]string{EnvAuthMode: "none", EnvProduction: "false"}, ""},
+		{"none in production", map[string]string{EnvAuthMode: "none", EnvProduction: "true", EnvEnvironment: "staging"},
+			EnvAuthMode + `: authentication mode "none" is refused in production`},
+		{"none in production, any case", map[string]string{EnvAuthMode: " NONE ", EnvProduction: "TRUE"},
+			EnvAuthMode + `: authentication mode "none" is refused in production`},
+		// The name is only a name: "prod" without the flag gets no guard,
+		// "eu-prod" with it does.
+		{"control: none in an environment named prod, production unset", map[string]string{EnvAuthMode: "none", EnvEnvironment: "prod"}, ""},
+		{"none in eu-prod with production true", map[string]string{EnvAuthMode: "none", EnvEnvironment: "eu-prod", EnvProduction: "true"},
+			EnvAuthMode + `: authentication mode "none" is refused in production`},
+		{"production not a boolean", map[string]string{EnvAuthMode: "apikey", EnvAPIKeys: keyLine, EnvProduction: "yes"},
+			EnvProduction + `: "yes" must be true or false`},
+		{"control: apikey in production", map[string]string{EnvAuthMode: "apikey", EnvProduction: "true", EnvAPIKeys: keyLine}, ""},
 		{"apikey without keys", map[string]string{EnvAuthMode: "apikey"}, EnvAPIKeys + ": is required in mode apikey"},
 		{"apikey with a bad line", map[string]string{EnvAuthMode: "apikey", EnvAPIKeys: keyLine + "\nbob:nothex"}, EnvAPIKeys + ": API key entry 2"},
 		{"control: apikey lines with comments and limits", map[string]string{EnvAuthMode: "apikey",
@@ -309,9 +317,11 @@ func TestLoadRefusesAMutableSubjectClaim(t *testing.T) {
 	}
 }
 
-// Mode apikey takes the hash lines inline or from a file (reloaded), not
-// both; the reload interval defaults to a minute and is bounded.
+// Mode apikey takes the hash lines inline, from a file or from a Secrets
+// Manager secret (both reloaded), exactly one of them; the reload interval
+// defaults to a minute and is bounded.
 func TestLoadAPIKeySources(t *testing.T) {
+	const secretARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s3presign-prod-ApiKeys-AbCdEf"
 	line := "alice:" + strings.Repeat("ab", 32)
 	tests := []struct {
 		name string
@@ -322,7 +332,14 @@ func TestLoadAPIKeySources(t *testing.T) {
 		{"file", map[string]string{EnvAPIKeysFile: "/run/secrets/api-keys"}, ""},
 		{"file and interval", map[string]string{EnvAPIKeysFile: "/run/secrets/api-keys", EnvAPIKeysReloadInterval: "10s"}, ""},
 		{"both", map[string]string{EnvAPIKeys: line, EnvAPIKeysFile: "/k"}, EnvAPIKeysFile + ": is set together with"},
-		{"neither", nil, EnvAPIKeys + ": is required"},
+		{"secret", map[string]string{EnvAPIKeysSecretARN: secretARN}, ""},
+		{"secret in another partition", map[string]string{EnvAPIKeysSecretARN: "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:k-AbCdEf"}, ""},
+		{"secret and file", map[string]string{EnvAPIKeysFile: "/k", EnvAPIKeysSecretARN: secretARN}, EnvAPIKeysSecretARN + ": is set together with " + EnvAPIKeysFile + ": give the hash lines in exactly one of"},
+		{"all three", map[string]string{EnvAPIKeys: line, EnvAPIKeysFile: "/k", EnvAPIKeysSecretARN: secretARN}, EnvAPIKeysSecretARN + ": is set together with " + EnvAPIKeys + " and " + EnvAPIKeysFile},
+		{"secret name, not ARN", map[string]string{EnvAPIKeysSecretARN: "s3presign-prod-ApiKeys"}, EnvAPIKeysSecretARN + `: "s3presign-prod-ApiKeys" is not a secret's ARN`},
+		{"another service's ARN", map[string]string{EnvAPIKeysSecretARN: "arn:aws:ssm:eu-west-1:123456789012:parameter/k"}, EnvAPIKeysSecretARN + ":"},
+		{"ARN without account", map[string]string{EnvAPIKeysSecretARN: "arn:aws:secretsmanager:eu-west-1::secret:k"}, EnvAPIKeysSecretARN + ":"},
+		{"none of them", nil, EnvAPIKeys + ": is required in mode apikey (or " + EnvAPIKeysFile + ", or " + EnvAPIKeysSecretARN + ")"},
 		{"interval too short", map[string]string{EnvAPIKeys: line, EnvAPIKeysReloadInterval: "1ms"}, EnvAPIKeysReloadInterval + ":"},
 		{"interval too long", map[string]string{EnvAPIKeys: line, EnvAPIKeysReloadInterval: "2h"}, EnvAPIKeysReloadInterval + ":"},
 	}
@@ -346,12 +363,18 @@ func TestLoadAPIKeySources(t *testing.T) {
 			if v := tt.kv[EnvAPIKeysReloadInterval]; v != "" {
 				want, _ = time.ParseDuration(v)
 			}
-			if c.APIKeysReloadInterval != want || c.APIKeysFile != tt.kv[EnvAPIKeysFile] {
-				t.Errorf("interval %s file %q", c.APIKeysReloadInterval, c.APIKeysFile)
+			if c.APIKeysReloadInterval != want || c.APIKeysFile != tt.kv[EnvAPIKeysFile] || c.APIKeysSecretARN != tt.kv[EnvAPIKeysSecretARN] {
+				t.Errorf("interval %s file %q secret %q", c.APIKeysReloadInterval, c.APIKeysFile, c.APIKeysSecretARN)
+			}
+			if arn := tt.kv[EnvAPIKeysSecretARN]; arn != "" && !strings.HasPrefix(arn, "arn:"+strings.SplitN(arn, ":", 3)[1]+":secretsmanager:"+c.APIKeysSecretRegion+":") {
+				t.Errorf("secret region %q, want the ARN's", c.APIKeysSecretRegion)
 			}
 		})
 	}
 	if _, err := loadWith(t, map[string]string{EnvAuthMode: "none", EnvAPIKeysFile: "/k"}); err == nil || !strings.Contains(err.Error(), EnvAPIKeysFile+": is set, but") {
 		t.Errorf("a key file in mode none: %v", err)
+	}
+	if _, err := loadWith(t, map[string]string{EnvAuthMode: "none", EnvAPIKeysSecretARN: secretARN}); err == nil || !strings.Contains(err.Error(), EnvAPIKeysSecretARN+": is set, but") {
+		t.Errorf("a key secret in mode none: %v", err)
 	}
 }

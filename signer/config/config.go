@@ -67,6 +67,8 @@ const (
 type Config struct {
 	// Environment names the deployment environment (dev, staging, prod).
 	Environment string
+	// Production marks a production deployment: auth mode none is refused.
+	Production bool
 	// Bucket is the bucket URLs point at.
 	Bucket string
 	// Region is the bucket's region.
@@ -99,7 +101,7 @@ type Config struct {
 	CompatUnsized Unsized
 
 	// AuthMode is how callers authenticate: none, apikey or oidc. Required;
-	// none is refused in prod.
+	// none is refused in production (Production).
 	AuthMode authconfig.Mode
 	// APIKeys holds the validated API-key hash lines (mode apikey), unless
 	// APIKeysFile is set.
@@ -107,6 +109,10 @@ type Config struct {
 	// APIKeysFile names the file that holds the hash lines (mode apikey);
 	// it is read at start and reloaded.
 	APIKeysFile string
+	// APIKeysSecretARN is the Secrets Manager secret that holds the hash
+	// lines (mode apikey), read at start and reloaded; APIKeysSecretRegion
+	// is the region in its ARN.
+	APIKeysSecretARN, APIKeysSecretRegion string
 	// APIKeysReloadInterval is how often the hash lines are reloaded (mode
 	// apikey); SIGHUP reloads them at once.
 	APIKeysReloadInterval time.Duration
@@ -172,6 +178,7 @@ func Load(getenv func(string) string) (Config, error) {
 	var c Config
 
 	c.Environment = l.str(EnvEnvironment, DefaultEnvironment)
+	c.Production = l.boolean(EnvProduction, false)
 	c.Bucket = l.str(EnvBucket, "")
 	region := l.str(EnvRegion, "")
 	awsRegion := l.str(EnvAWSRegion, "")

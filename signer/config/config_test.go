@@ -26,6 +26,7 @@ func TestLoadDefaults(t *testing.T) {
 		got, want any
 	}{
 		{"environment", c.Environment, "dev"},
+		{"production off", c.Production, false},
 		{"region from AWS_REGION", c.Region, "eu-west-1"},
 		{"regional endpoint", c.Endpoint, "https://s3.eu-west-1.amazonaws.com"},
 		{"path style", c.PathStyle, false},
@@ -185,10 +186,10 @@ func TestLoadCrossChecks(t *testing.T) {
 
 func TestVarsListsEveryNameRead(t *testing.T) {
 	want := []string{
-		EnvEnvironment, EnvBucket, EnvRegion, EnvAWSRegion, EnvEndpoint, EnvPathStyle, EnvKeyPrefix,
+		EnvEnvironment, EnvProduction, EnvBucket, EnvRegion, EnvAWSRegion, EnvEndpoint, EnvPathStyle, EnvKeyPrefix,
 		EnvAllowedTypes, EnvAllowActiveTypes, EnvMaxSize, EnvDefaultExpiry, EnvMaxExpiry, EnvListenAddr, EnvLogLevel,
 		EnvShutdownTimeout, EnvCORSOrigins, EnvCompatRoutes, EnvCompatOverwrite, EnvCompatUnsized,
-		EnvAuthMode, EnvAPIKeys, EnvAPIKeysFile, EnvAPIKeysReloadInterval, EnvOIDCIssuer, EnvOIDCJWKSURL, EnvOIDCAudience, EnvOIDCSubjectClaim,
+		EnvAuthMode, EnvAPIKeys, EnvAPIKeysFile, EnvAPIKeysSecretARN, EnvAPIKeysReloadInterval, EnvOIDCIssuer, EnvOIDCJWKSURL, EnvOIDCAudience, EnvOIDCSubjectClaim,
 		EnvOIDCAllowMutableSubject, EnvOIDCAlgorithms, EnvRateLimit, EnvRateBurst, EnvTrustedProxyHops, EnvSharedPrefixes, EnvTokenKey,
 		EnvMultipartThreshold, EnvPartSize, EnvMaxMultipartSize,
 		EnvMetricsNamespace, EnvMetricsInterval, EnvMetricsAddr, EnvMetricsCallerDimension, EnvScanCheck,

@@ -8,8 +8,13 @@ package config
 // lists them all.
 const (
 	// EnvEnvironment names the deployment environment (dev, staging, prod).
-	// Auth mode "none" is refused when it is "prod".
+	// It is only a name (logs, metrics): EnvProduction turns the guards on.
 	EnvEnvironment = "S3PRESIGN_ENVIRONMENT"
+	// EnvProduction marks a production deployment (true/false, default
+	// false): auth mode "none" is refused. An explicit setting, never guessed
+	// from the environment's name, so that "eu-prod" is guarded too; the CDK
+	// app sets it from the environment's "production" flag in cdk.json.
+	EnvProduction = "S3PRESIGN_PRODUCTION"
 	// EnvBucket is the bucket that URLs point at. Required.
 	EnvBucket = "S3PRESIGN_BUCKET"
 	// EnvRegion is the bucket's region. Falls back to AWS_REGION.
@@ -67,6 +72,12 @@ const (
 	// EnvAPIKeysReloadInterval and on SIGHUP, so a removed key stops working
 	// without a restart.
 	EnvAPIKeysFile = "S3PRESIGN_API_KEYS_FILE"
+	// EnvAPIKeysSecretARN, instead of EnvAPIKeys or EnvAPIKeysFile, is the
+	// ARN of a Secrets Manager secret whose string holds the hash lines: the
+	// signer reads it with its own (task role) credentials every
+	// EnvAPIKeysReloadInterval and on SIGHUP, so a key removed from the
+	// secret in AWS stops working without a restart.
+	EnvAPIKeysSecretARN = "S3PRESIGN_API_KEYS_SECRET_ARN"
 	// EnvAPIKeysReloadInterval is how often the API-key lines are reloaded
 	// (Go duration, default 60s): the longest a removed key keeps working.
 	EnvAPIKeysReloadInterval = "S3PRESIGN_API_KEYS_RELOAD_INTERVAL"

@@ -32,9 +32,10 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitFor polls the output until re matches or done closes or the deadline
-// passes, and returns the first submatch.
-func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp, done <-chan error) string {
+// waitFor polls the output until re matches or run returns (on done) or the
+// deadline passes, and returns the first submatch. run's error goes back
+// into done (buffered 1), so a deferred <-done after a failure returns.
+func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp, done chan error) string {
 	t.Helper()
 	deadline := time.After(time.Minute)
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -45,6 +46,7 @@ func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp, done <-chan error
 		}
 		select {
 		case err := <-done:
+			done <- err
 			t.Fatalf("run returned %v before printing %s; output:\n%s", err, re, out)
 		case <-deadline:
 			t.Fatalf("no %s in the output after a minute:\n%s", re, out)

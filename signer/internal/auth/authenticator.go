@@ -17,8 +17,9 @@ type Authenticator interface {
 type Settings struct {
 	// Mode is none, apikey or oidc.
 	Mode authconfig.Mode
-	// Environment is the deployment environment; mode none is refused in prod.
-	Environment string
+	// Production marks a production deployment (config.EnvProduction):
+	// mode none is refused there.
+	Production bool
 	// Realm is named in WWW-Authenticate challenges (default DefaultRealm).
 	Realm string
 	// APIKeys holds the hash lines for mode apikey (see authconfig.KeyLine).
@@ -29,12 +30,12 @@ type Settings struct {
 
 // New returns the Authenticator for s.Mode: *None, *APIKeys or *OIDC.
 func New(s Settings) (Authenticator, error) {
-	if err := authconfig.CheckMode(s.Mode, s.Environment); err != nil {
+	if err := authconfig.CheckMode(s.Mode, s.Production); err != nil {
 		return nil, err
 	}
 	switch s.Mode {
 	case authconfig.ModeNone:
-		return NewNone(s.Environment)
+		return NewNone(s.Production)
 	case authconfig.ModeAPIKey:
 		return NewAPIKeys(s.APIKeys, s.Realm)
 	case authconfig.ModeOIDC:
@@ -49,13 +50,12 @@ func New(s Settings) (Authenticator, error) {
 }
 
 // None is mode none: every request is the anonymous caller. It exists for
-// local development and tests, and is refused in prod.
+// local development and tests, and is refused in production.
 type None struct{}
 
-// NewNone returns the mode-none authenticator, or an error when environment
-// is prod.
-func NewNone(environment string) (*None, error) {
-	if err := authconfig.CheckMode(authconfig.ModeNone, environment); err != nil {
+// NewNone returns the mode-none authenticator, or an error in production.
+func NewNone(production bool) (*None, error) {
+	if err := authconfig.CheckMode(authconfig.ModeNone, production); err != nil {
 		return nil, err
 	}
 	return &None{}, nil

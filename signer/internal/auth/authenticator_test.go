@@ -21,11 +21,11 @@ func TestNewByMode(t *testing.T) {
 		wantT   string
 		wantErr string
 	}{
-		{name: "none in dev", s: Settings{Mode: authconfig.ModeNone, Environment: "dev"}, wantT: "*auth.None"},
-		{name: "none in prod", s: Settings{Mode: authconfig.ModeNone, Environment: "prod"}, wantErr: "refused"},
-		{name: "apikey in prod", s: Settings{Mode: authconfig.ModeAPIKey, Environment: "prod", APIKeys: line}, wantT: "*auth.APIKeys"},
-		{name: "apikey without keys", s: Settings{Mode: authconfig.ModeAPIKey, Environment: "prod"}, wantErr: "no API key entries"},
-		{name: "oidc", s: Settings{Mode: authconfig.ModeOIDC, Environment: "prod", OIDC: OIDCConfig{Issuer: "https://idp.example.com", Audiences: []string{"x"}}}, wantT: "*auth.OIDC"},
+		{name: "none outside production", s: Settings{Mode: authconfig.ModeNone}, wantT: "*auth.None"},
+		{name: "none in production", s: Settings{Mode: authconfig.ModeNone, Production: true}, wantErr: "refused"},
+		{name: "apikey in production", s: Settings{Mode: authconfig.ModeAPIKey, Production: true, APIKeys: line}, wantT: "*auth.APIKeys"},
+		{name: "apikey without keys", s: Settings{Mode: authconfig.ModeAPIKey, Production: true}, wantErr: "no API key entries"},
+		{name: "oidc", s: Settings{Mode: authconfig.ModeOIDC, Production: true, OIDC: OIDCConfig{Issuer: "https://idp.example.com", Audiences: []string{"x"}}}, wantT: "*auth.OIDC"},
 		{name: "oidc without audience", s: Settings{Mode: authconfig.ModeOIDC, OIDC: OIDCConfig{Issuer: "https://idp.example.com"}}, wantErr: "audience"},
 		{name: "unset mode", s: Settings{}, wantErr: "unknown authentication mode"},
 	}
@@ -61,7 +61,7 @@ func typeName(v any) string {
 }
 
 func TestNoneIsAnonymous(t *testing.T) {
-	n, err := NewNone("staging")
+	n, err := NewNone(false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +69,8 @@ func TestNoneIsAnonymous(t *testing.T) {
 	if err != nil || !c.Anonymous() || c.Prefix() != "" {
 		t.Fatalf("Authenticate = %+v, %v; want the anonymous caller with no prefix", c, err)
 	}
-	if _, err := NewNone("prod"); err == nil {
-		t.Fatal("NewNone(prod) = nil error, want a refusal")
+	if _, err := NewNone(true); err == nil {
+		t.Fatal("NewNone(production) = nil error, want a refusal")
 	}
 }
 

@@ -184,7 +184,7 @@ func TestMiddlewareDoesNotChargeUnavailable(t *testing.T) {
 }
 
 func TestMiddlewareModeNone(t *testing.T) {
-	n, err := NewNone("dev")
+	n, err := NewNone(false)
 	if err != nil {
 		t.Fatal(err)
 	}

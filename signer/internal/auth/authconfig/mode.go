@@ -10,7 +10,8 @@ type Mode string
 
 // The authentication modes.
 const (
-	// ModeNone treats every request as the anonymous caller. Refused in prod.
+	// ModeNone treats every request as the anonymous caller. Refused in
+	// production.
 	ModeNone Mode = "none"
 	// ModeAPIKey accepts "Authorization: Bearer <key>" with keys stored as SHA-256 hashes.
 	ModeAPIKey Mode = "apikey"
@@ -31,20 +32,16 @@ func ParseMode(s string) (Mode, error) {
 	}
 }
 
-// IsProd reports whether environment names production ("prod" or
-// "production", in any case, surrounding spaces ignored).
-func IsProd(environment string) bool {
-	e := strings.TrimSpace(environment)
-	return strings.EqualFold(e, "prod") || strings.EqualFold(e, "production")
-}
-
 // CheckMode refuses mode none in production: a signer without authentication
-// hands bucket access to anyone who can reach it.
-func CheckMode(m Mode, environment string) error {
-	if m == ModeNone && IsProd(environment) {
-		return fmt.Errorf("authentication mode %q is refused in environment %q: "+
+// hands bucket access to anyone who can reach it. Production is an explicit
+// setting of the deployment, never guessed from its name, so that an
+// environment called "eu-prod" is guarded and a local stack called "prod" is
+// not.
+func CheckMode(m Mode, production bool) error {
+	if m == ModeNone && production {
+		return fmt.Errorf("authentication mode %q is refused in production: "+
 			"an unauthenticated signer makes the bucket writable by anyone who can reach it; "+
-			"use apikey or oidc", m, strings.TrimSpace(environment))
+			"use apikey or oidc", m)
 	}
 	return nil
 }

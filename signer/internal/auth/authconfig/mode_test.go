@@ -33,27 +33,24 @@ func TestParseMode(t *testing.T) {
 	}
 }
 
-func TestCheckModeRefusesNoneInProd(t *testing.T) {
+func TestCheckModeRefusesNoneInProduction(t *testing.T) {
 	tests := []struct {
-		mode    Mode
-		env     string
-		refused bool
+		mode       Mode
+		production bool
+		refused    bool
 	}{
-		{ModeNone, "prod", true},
-		{ModeNone, " PROD ", true},
-		{ModeNone, "Production", true},
-		{ModeNone, "dev", false}, // control: none is fine outside prod
-		{ModeNone, "staging", false},
-		{ModeAPIKey, "prod", false}, // control: authenticated modes are fine in prod
-		{ModeOIDC, "prod", false},
+		{ModeNone, true, true},
+		{ModeNone, false, false},  // control: none is fine outside production (the local stack)
+		{ModeAPIKey, true, false}, // control: authenticated modes are fine in production
+		{ModeOIDC, true, false},
 	}
 	for _, tt := range tests {
-		err := CheckMode(tt.mode, tt.env)
+		err := CheckMode(tt.mode, tt.production)
 		if (err != nil) != tt.refused {
-			t.Errorf("CheckMode(%q, %q) = %v, want refused=%v", tt.mode, tt.env, err, tt.refused)
+			t.Errorf("CheckMode(%q, %v) = %v, want refused=%v", tt.mode, tt.production, err, tt.refused)
 		}
-		if err != nil && !strings.Contains(err.Error(), "refused") {
-			t.Errorf("CheckMode(%q, %q) error %q does not say it is refused", tt.mode, tt.env, err)
+		if err != nil && !strings.Contains(err.Error(), "refused in production") {
+			t.Errorf("CheckMode(%q, %v) error %q does not say it is refused in production", tt.mode, tt.production, err)
 		}
 	}
 }
