@@ -27,25 +27,25 @@ help: ## List every target with its description
 
 ## ---- tools -------------------------------------------------------------------
 
-$(BIN)/versitygw: infra/tools/go.mod infra/tools/go.sum
-	@echo ">> building versitygw (the S3 test server) from infra/tools; first time takes 2-3 minutes"
+$(BIN)/versitygw: infra/devtools/tools/go.mod infra/devtools/tools/go.sum
+	@echo ">> building versitygw (the S3 test server) from infra/devtools/tools; first time takes 2-3 minutes"
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 go build -C infra/tools -o $(BIN)/versitygw github.com/versity/versitygw/cmd/versitygw
+	CGO_ENABLED=0 go build -C infra/devtools/tools -o $(BIN)/versitygw github.com/versity/versitygw/cmd/versitygw
 
-$(BIN)/actionlint: infra/tools/go.mod infra/tools/go.sum
-	@echo ">> building actionlint from infra/tools"
+$(BIN)/actionlint: infra/devtools/tools/go.mod infra/devtools/tools/go.sum
+	@echo ">> building actionlint from infra/devtools/tools"
 	@mkdir -p $(BIN)
-	go build -C infra/tools -o $(BIN)/actionlint github.com/rhysd/actionlint/cmd/actionlint
+	go build -C infra/devtools/tools -o $(BIN)/actionlint github.com/rhysd/actionlint/cmd/actionlint
 
 $(CDK): $(CDK_CLI_DIR)/package.json $(CDK_CLI_DIR)/package-lock.json
 	@echo ">> installing the pinned CDK CLI from $(CDK_CLI_DIR)/package-lock.json"
 	npm ci --prefix $(CDK_CLI_DIR) --no-audit --no-fund --loglevel=error
 	@touch $(CDK)
 
-# The Uppy browser test (infra/local/uppy_test.go) bundles the real @uppy/core
-# and @uppy/aws-s3, pinned in infra/local/_uppy/package-lock.json, with the
+# The Uppy browser test (infra/devtools/local/uppy_test.go) bundles the real @uppy/core
+# and @uppy/aws-s3, pinned in infra/devtools/local/_uppy/package-lock.json, with the
 # pinned esbuild. Both outputs (node_modules/, dist/) are git-ignored.
-UPPY_DIR := infra/local/_uppy
+UPPY_DIR := infra/devtools/local/_uppy
 UPPY_BUNDLE := $(UPPY_DIR)/dist/uppy-page.js
 
 $(UPPY_DIR)/node_modules/.package-lock.json: $(UPPY_DIR)/package.json $(UPPY_DIR)/package-lock.json
@@ -62,27 +62,30 @@ uppy: $(UPPY_BUNDLE) ## Install the pinned Uppy + esbuild (npm ci) and bundle th
 # apt-get needs root; use sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# $(call apt-install,COMMAND,PACKAGES,WHAT[, NOTE]): install the Debian
+# PACKAGES when COMMAND is not on PATH, saying ">> installing WHAT with
+# apt-get[ NOTE]".
+define apt-install
+@command -v $(1) >/dev/null || { \
+  echo ">> installing $(3) with apt-get$(4)"; \
+  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(2) >/dev/null; }
+endef
+
 .PHONY: browser
 browser: ## Install headless Chromium (Debian package) when missing; the browser tests need it
-	@command -v chromium >/dev/null || { \
-	  echo ">> installing chromium with apt-get (first time: about a minute)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	$(call apt-install,chromium,chromium,chromium, (first time: about a minute))
 
 # wrk comes from Debian, whose release fixes its version (`wrk --version` is
 # recorded in every bench report).
 .PHONY: wrk
 wrk: ## Install the wrk load generator (Debian package) when missing; bench, soak and the CI load test need it
-	@command -v wrk >/dev/null || { \
-	  echo ">> installing wrk with apt-get"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+	$(call apt-install,wrk,wrk,wrk)
 
 # actionlint runs shellcheck on the workflows' run: scripts when it is on PATH
 # (and skips those checks silently when it is not).
 .PHONY: shellcheck
 shellcheck: ## Install shellcheck (Debian package) when missing; actionlint (make lint) checks the workflows' shell scripts with it
-	@command -v shellcheck >/dev/null || { \
-	  echo ">> installing shellcheck with apt-get"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq shellcheck >/dev/null; }
+	$(call apt-install,shellcheck,shellcheck,shellcheck)
 
 # podman builds and runs the signer's image (make image, the container tests)
 # with no Docker engine and no registry; runc is the runtime that works on
@@ -90,24 +93,20 @@ shellcheck: ## Install shellcheck (Debian package) when missing; actionlint (mak
 # with podman (and use their own runtime on cgroup v2): nothing to install.
 .PHONY: podman
 podman: ## Install podman and runc (Debian packages) when podman is missing; make image and the container tests need it
-	@command -v podman >/dev/null || { \
-	  echo ">> installing podman and runc with apt-get (first time: about a minute)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq podman runc >/dev/null; }
+	$(call apt-install,podman,podman runc,podman and runc, (first time: about a minute))
 
 .PHONY: modules
 modules: ## Download Go modules (first time: ~450 MB for the CDK)
 	@echo ">> downloading Go modules (first time: about 450 MB, 1-2 minutes)"
 	go mod download
 	go mod download -C signer
-	go mod download -C infra/tools
+	go mod download -C infra/devtools/tools
 
 # jq is what the README's five-minute tour uses to read the signer's answers;
 # make test runs that tour.
 .PHONY: jq
 jq: ## Install jq (Debian package) when missing; the README's tour (run by make test) uses it
-	@command -v jq >/dev/null || { \
-	  echo ">> installing jq with apt-get"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq jq >/dev/null; }
+	$(call apt-install,jq,jq,jq)
 
 .PHONY: tools
 tools: $(BIN)/versitygw $(CDK) uppy browser wrk shellcheck podman jq ## Build or install every tool the tests need
@@ -123,15 +122,15 @@ build: ## Build the signer binary into .bin/signer
 # same Dockerfile and context the CDK's DockerImageAsset builds) for ENV's
 # cpuArchitecture, into podman's local store as IMAGE.
 IMAGE ?= localhost/s3presign-signer:$(ENV)
-image_arch = $$(go run ./infra/cmd/imagearch -env $(ENV))
+image_arch = $$(go run ./infra/devtools/cmd/imagearch -env $(ENV))
 
 .PHONY: image
 image: podman ## Build the signer's image with podman (FROM scratch, no registry) for ENV's architecture; prints its ID, size, architecture and start-to-ready time
 	@arch=$(image_arch); echo ">> building $(IMAGE) for linux/$$arch with signer/image.sh"; \
 	  VERSION=$(VERSION) COMMIT=$(COMMIT) signer/image.sh build "$$arch" $(IMAGE)
-	@if [ "$$(go run ./infra/cmd/imagearch -env $(ENV))" = "$$(go env GOARCH)" ]; then \
+	@if [ "$$(go run ./infra/devtools/cmd/imagearch -env $(ENV))" = "$$(go env GOARCH)" ]; then \
 	  echo ">> timing 5 container starts (read-only, no capabilities) to /readyz 200"; \
-	  go run ./infra/cmd/loadtest image -image $(IMAGE) -starts 5 -out $(BENCH_DIR); \
+	  go run ./infra/devtools/cmd/loadtest image -image $(IMAGE) -starts 5 -out $(BENCH_DIR); \
 	else echo ">> not timing start-to-ready: the image is for another architecture than this machine"; fi
 
 # make run: objects and keys persist in .local/ (TEMP=1 uses a throwaway
@@ -146,8 +145,8 @@ RUN_ARGS ?=
 run: $(BIN)/versitygw ## Run everything on 127.0.0.1: S3 (versitygw), bucket from the dev config, signer, upload page (TEMP=1: throwaway data; AUTH=apikey: API-key mode)
 	@echo ">> building the signer (make build)"
 	@$(MAKE) --no-print-directory build >/dev/null
-	@echo ">> building the local stack (infra/local); first time about a minute"
-	@go build -o $(BIN)/s3presign-local ./infra/local
+	@echo ">> building the local stack (infra/devtools/local); first time about a minute"
+	@go build -o $(BIN)/s3presign-local ./infra/devtools/local
 	@$(BIN)/s3presign-local $(if $(TEMP),-temp) $(if $(AUTH),-auth $(AUTH)) $(RUN_ARGS)
 
 ## ---- checks ------------------------------------------------------------------
@@ -192,17 +191,17 @@ TEST_FUZZTIME ?= 6s
 fuzz: ## Fuzz every signer fuzz target for FUZZTIME (20s) each; failing inputs land in testdata/fuzz/
 	FUZZTIME=$(FUZZTIME) FUZZMINIMIZETIME=5s signer/fuzz.sh
 
-## ---- performance (issues 7 and 8) --------------------------------------------
+## ---- performance: benchmarks, soak and profiles ------------------------------
 
 # make bench: DURATION per measured run, CONNECTIONS and THREADS for wrk, each
 # row the median of RUNS runs; BENCH_COUNT is -count of the Go
 # micro-benchmarks (benchstat input in .artifacts/bench/micro.txt); EXPRESS=1
 # also runs the original design (Node + Express + aws-sdk v2, pinned in
-# infra/loadtest/_express) side by side, EXPRESS=0 skips it.
+# infra/devtools/loadtest/_express) side by side, EXPRESS=0 skips it.
 # make soak: SOAK_DURATION of mixed requests. Reports go to .artifacts/bench/,
 # and each command's markdown replaces its section of REPORT (committed).
 EXPRESS ?= 1
-EXPRESS_DIR := infra/loadtest/_express
+EXPRESS_DIR := infra/devtools/loadtest/_express
 EXPRESS_DEPS := $(EXPRESS_DIR)/node_modules/.package-lock.json
 DURATION ?= 10s
 CONNECTIONS ?= 64
@@ -212,7 +211,7 @@ BENCH_COUNT ?= 6
 SOAK_DURATION ?= 5m
 BENCH_DIR := $(CURDIR)/.artifacts/bench
 LOADTEST := $(BIN)/loadtest
-REPORT ?= infra/loadtest/REPORT.md
+REPORT ?= infra/devtools/loadtest/REPORT.md
 LOAD_FLAGS = -connections $(CONNECTIONS) -threads $(THREADS) -out $(BENCH_DIR) -report $(REPORT) -commit $(VERSION)
 
 $(EXPRESS_DEPS): $(EXPRESS_DIR)/package.json $(EXPRESS_DIR)/package-lock.json
@@ -221,9 +220,9 @@ $(EXPRESS_DEPS): $(EXPRESS_DIR)/package.json $(EXPRESS_DIR)/package-lock.json
 	@touch $@
 
 .PHONY: bench
-bench: build wrk image $(if $(filter 1,$(EXPRESS)),$(EXPRESS_DEPS)) ## Measure the signer: micro-benchmarks, image size and start, then wrk on its routes vs a fixed-response floor, an aws-sdk-go-v2 peer and the Express original; report in infra/loadtest/REPORT.md (DURATION, CONNECTIONS, RUNS, EXPRESS)
+bench: build wrk image $(if $(filter 1,$(EXPRESS)),$(EXPRESS_DEPS)) ## Measure the signer: micro-benchmarks, image size and start, then wrk on its routes vs a fixed-response floor, an aws-sdk-go-v2 peer and the Express original; report in infra/devtools/loadtest/REPORT.md (DURATION, CONNECTIONS, RUNS, EXPRESS)
 	@mkdir -p $(BENCH_DIR)
-	@go build -o $(LOADTEST) ./infra/cmd/loadtest
+	@go build -o $(LOADTEST) ./infra/devtools/cmd/loadtest
 	@echo ">> micro-benchmarks (-count $(BENCH_COUNT)) into $(BENCH_DIR)/micro.txt"
 	go test -C signer -run '^$$' -bench '^(BenchmarkPresign|BenchmarkPresignPost|BenchmarkHandler|BenchmarkHandlerMetrics|BenchmarkMetricsMiddleware)$$' -benchmem \
 	  -count $(BENCH_COUNT) ./internal/presign ./internal/api > $(BENCH_DIR)/micro.txt
@@ -234,7 +233,7 @@ bench: build wrk image $(if $(filter 1,$(EXPRESS)),$(EXPRESS_DEPS)) ## Measure t
 .PHONY: soak
 soak: build wrk ## Soak the signer for SOAK_DURATION (5m) with mixed valid requests; fails on any error, non-2xx or RSS that grows
 	@mkdir -p $(BENCH_DIR)
-	@go build -o $(LOADTEST) ./infra/cmd/loadtest
+	@go build -o $(LOADTEST) ./infra/devtools/cmd/loadtest
 	$(LOADTEST) soak $(LOAD_FLAGS) -signer $(BIN)/signer -duration $(SOAK_DURATION)
 
 # make profile: SCENARIO is upload, download or upload-auth. The profiling
@@ -244,7 +243,7 @@ SCENARIO ?= upload
 .PHONY: profile
 profile: wrk ## CPU profile of the signer under SCENARIO's load (upload): a -tags pprof build, then go tool pprof -top
 	@mkdir -p $(BENCH_DIR)
-	@go build -o $(LOADTEST) ./infra/cmd/loadtest
+	@go build -o $(LOADTEST) ./infra/devtools/cmd/loadtest
 	TAGS=pprof VERSION=$(VERSION) COMMIT=$(COMMIT) signer/build.sh $(BIN)/signer-pprof
 	$(LOADTEST) profile $(LOAD_FLAGS) -signer $(BIN)/signer-pprof -scenario $(SCENARIO) -duration $(DURATION)
 	go tool pprof -top -nodecount 40 $(BIN)/signer-pprof $(BENCH_DIR)/$(SCENARIO).pprof
@@ -274,12 +273,12 @@ endef
 
 # The golden templates hold a placeholder for every asset hash (the signer
 # image's tag among them): make diff compares a copy of the synth normalised
-# the same way (infra/cmd/golden), so a signer-only change shows no diff.
+# the same way (infra/devtools/cmd/golden), so a signer-only change shows no diff.
 DIFF_ASSEMBLY := $(CURDIR)/.artifacts/diff/cdk.out
 
 .PHONY: diff
 diff: synth ## Offline: diff ENV's synth against the committed golden templates in infra/testdata/ENV, then run the change guard; fails on any difference
-	@go run ./infra/cmd/golden -assembly cdk.out -out $(DIFF_ASSEMBLY)
+	@go run ./infra/devtools/cmd/golden -assembly cdk.out -out $(DIFF_ASSEMBLY)
 	@rc=0; for s in $(STACKS); do \
 	  echo ">> $$s vs infra/testdata/$(ENV)/$$s.template.json"; \
 	  $(CDK) diff --app $(DIFF_ASSEMBLY) --no-notices --exclusively --template infra/testdata/$(ENV)/$$s.template.json --fail $$s || rc=1; \
@@ -300,7 +299,7 @@ golden: ## Rewrite the golden templates in infra/testdata/ from the current code
 diff-live: synth ## Diff ENV's synth against the deployed templates, fetched with your credentials (needs cloudformation:GetTemplate on ENV's stacks)
 	$(require-aws-credentials)
 	@rm -rf $(GUARD_DIR)/$(ENV)-deployed
-	@$(CHANGEGUARD) -list-stacks cdk.out | infra/cmd/changeguard/fetch-deployed.sh $(GUARD_DIR)/$(ENV)-deployed || { \
+	@$(CHANGEGUARD) -list-stacks cdk.out | infra/devtools/cmd/changeguard/fetch-deployed.sh $(GUARD_DIR)/$(ENV)-deployed || { \
 	  echo "make diff-live: could not read ENV=$(ENV)'s deployed templates; check that your AWS credentials belong to ENV's account and may cloudformation:GetTemplate on s3presign-$(ENV)-* (the diff role from make bootstrap does)." >&2; exit 1; }
 	@for s in $(STACKS); do \
 	  t=$(GUARD_DIR)/$(ENV)-deployed/$$s.template.json; \
@@ -319,7 +318,7 @@ deploy: $(CDK) ## Deploy ENV's stacks (needs AWS credentials, and Docker or CDK_
 	@$(CDK) deploy --no-notices -c env=$(ENV) $(DEPLOY_FLAGS) $(STACKS) || { \
 	  echo "make deploy: cdk deploy failed for ENV=$(ENV); check your AWS credentials (ENV's account and region), that the account is bootstrapped (make bootstrap ENV=$(ENV)) and that Docker is running (or set CDK_DOCKER=podman)." >&2; exit 1; }
 
-## ---- change guard and bootstrap (issue 9) -------------------------------------
+## ---- change guard and bootstrap: safe delivery --------------------------------
 
 # changeguard fails when ENV's synth would replace or remove a stateful resource
 # (S3 bucket, KMS key, Secrets Manager secret). SYNTH=0 reuses cdk.out from an
@@ -333,10 +332,12 @@ GUARD_BASE ?=
 SYNTH ?= 1
 GUARD_SYNTH := $(if $(filter 0,$(SYNTH)),,synth)
 GUARD_DIR := $(CURDIR)/.artifacts/guard
-CHANGEGUARD := go run ./infra/cmd/changeguard
-# With SYNTH=0, cdk.out may hold another environment's synth: refuse it.
+CHANGEGUARD := go run ./infra/devtools/cmd/changeguard
+# With SYNTH=0, cdk.out may hold another environment's synth: refuse it. grep
+# reads to the end (not -q): under pipefail, a grep that quits early makes
+# the lister fail with SIGPIPE.
 define check-assembly-env
-	@$(CHANGEGUARD) -list-stacks cdk.out | grep -q " s3presign-$(ENV)-" || { \
+	@$(CHANGEGUARD) -list-stacks cdk.out | grep " s3presign-$(ENV)-" >/dev/null || { \
 	  echo "make $@: cdk.out holds no s3presign-$(ENV)-* stack (another ENV's synth?): run make synth ENV=$(ENV), or drop SYNTH=0" >&2; exit 2; }
 endef
 
@@ -362,7 +363,7 @@ guard-live-credentials:
 guard-live: guard-live-credentials $(GUARD_SYNTH) ## Fail if ENV's synth replaces/removes a bucket, KMS key or secret vs the deployed stacks (needs AWS credentials)
 	$(check-assembly-env)
 	@rm -rf $(GUARD_DIR)/$(ENV)-deployed
-	@$(CHANGEGUARD) -list-stacks cdk.out | infra/cmd/changeguard/fetch-deployed.sh $(GUARD_DIR)/$(ENV)-deployed
+	@$(CHANGEGUARD) -list-stacks cdk.out | infra/devtools/cmd/changeguard/fetch-deployed.sh $(GUARD_DIR)/$(ENV)-deployed
 	@$(CHANGEGUARD) -baseline $(GUARD_DIR)/$(ENV)-deployed -template cdk.out -title "$(ENV) vs deployed" -format $(GUARD_FORMAT) $(GUARD_FLAGS)
 
 BOOTSTRAP_OUT := $(CURDIR)/.artifacts/bootstrap.out

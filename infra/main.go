@@ -13,8 +13,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/s3presign/s3presign/infra/config"
-	"github.com/s3presign/s3presign/infra/internal/repo"
 	"github.com/s3presign/s3presign/infra/stacks"
+	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
 func main() {
@@ -44,11 +44,11 @@ func run() error {
 	for _, w := range warnings {
 		fmt.Fprintln(os.Stderr, "s3presign infra: warning:", w)
 	}
-	root, err := repo.Root()
+	root, err := reporoot.Find()
 	if err != nil {
 		return err
 	}
-	signerDir, err := repo.SignerDir(root)
+	signerDir, err := reporoot.SignerDir(root)
 	if err != nil {
 		return err
 	}

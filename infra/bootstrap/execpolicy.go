@@ -132,7 +132,29 @@ func ExecutionDocument(env config.Environment, qualifier string) map[string]any 
 		return "arn:${AWS::Partition}:iam::${AWS::AccountId}:" + kind + "/" + p + "*"
 	}
 	boundary := map[string]any{"StringEquals": map[string]any{"iam:PermissionsBoundary": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/" + BoundaryPolicyName(env.Name)}}
-	statements := []map[string]any{
+	statements := appStatements(p, qualifier, iam, boundary)
+	if env.Signing == config.SigningUser {
+		// The signing user and its access key (kept in Secrets Manager), under
+		// the prefix and with the boundary; only this variant gets them.
+		statements = append(statements, signingUserStatements(iam, boundary)...)
+	}
+	statements = append(statements, neverStatements()...)
+	out := make([]any, len(statements))
+	for i, st := range statements {
+		if _, ok := st["Effect"]; !ok {
+			st["Effect"] = "Allow"
+		}
+		out[i] = st
+	}
+	return map[string]any{"Version": "2012-10-17", "Statement": out}
+}
+
+// appStatements allow what deploying the app's stacks needs: the services
+// whose resources CloudFormation names itself, the app's buckets and
+// functions, the CDK's assets, and IAM roles and policies under the prefix p
+// carrying the boundary only.
+func appStatements(p, qualifier string, iam func(kind string) string, boundary map[string]any) []map[string]any {
+	return []map[string]any{
 		// Services whose resources CloudFormation names itself: the app's
 		// stacks are the only thing this role deploys.
 		{"Sid": "AppServices", "Action": []string{
@@ -176,41 +198,39 @@ func ExecutionDocument(env config.Environment, qualifier string) map[string]any 
 				"malware-protection-plan.guardduty.amazonaws.com", "vpcorigin.cloudfront.amazonaws.com",
 			}}}},
 	}
-	if env.Signing == config.SigningUser {
-		// The signing user and its access key (kept in Secrets Manager), under
-		// the prefix and with the boundary; only this variant gets them.
-		statements = append(statements,
-			map[string]any{"Sid": "SigningUserWithBoundary", "Action": []string{
-				"iam:CreateUser", "iam:PutUserPermissionsBoundary", "iam:PutUserPolicy", "iam:DeleteUserPolicy",
-			}, "Resource": iam("user"), "Condition": boundary},
-			map[string]any{"Sid": "ManageSigningUser", "Action": []string{
-				"iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:DeleteUser", "iam:GetUser", "iam:GetUserPolicy",
-				"iam:ListAccessKeys", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies", "iam:TagUser", "iam:UntagUser",
-				"iam:UpdateAccessKey",
-			}, "Resource": iam("user")},
-		)
+}
+
+// signingUserStatements allow the signing user (signing mode "user") under
+// the prefix, with the boundary.
+func signingUserStatements(iam func(kind string) string, boundary map[string]any) []map[string]any {
+	return []map[string]any{
+		{"Sid": "SigningUserWithBoundary", "Action": []string{
+			"iam:CreateUser", "iam:PutUserPermissionsBoundary", "iam:PutUserPolicy", "iam:DeleteUserPolicy",
+		}, "Resource": iam("user"), "Condition": boundary},
+		{"Sid": "ManageSigningUser", "Action": []string{
+			"iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:DeleteUser", "iam:GetUser", "iam:GetUserPolicy",
+			"iam:ListAccessKeys", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies", "iam:TagUser", "iam:UntagUser",
+			"iam:UpdateAccessKey",
+		}, "Resource": iam("user")},
 	}
-	statements = append(statements, map[string]any{
+}
+
+// neverStatements deny what no deployment may do, whatever else allows it:
+// attach an admin policy, or widen anyone's rights.
+func neverStatements() []map[string]any {
+	return []map[string]any{{
 		"Sid": "NeverAdmin", "Effect": "Deny",
 		"Action":    []string{"iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy"},
 		"Resource":  "*",
 		"Condition": map[string]any{"ArnLike": map[string]any{"iam:PolicyARN": adminPolicies}},
-	}, map[string]any{
+	}, {
 		"Sid": "NeverWiden", "Effect": "Deny",
 		"Action": []string{
 			"account:*", "organizations:*", "iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary",
 			"iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:CreateOpenIDConnectProvider", "iam:CreateSAMLProvider",
 		},
 		"Resource": "*",
-	})
-	out := make([]any, len(statements))
-	for i, st := range statements {
-		if _, ok := st["Effect"]; !ok {
-			st["Effect"] = "Allow"
-		}
-		out[i] = st
-	}
-	return map[string]any{"Version": "2012-10-17", "Statement": out}
+	}}
 }
 
 // subAll turns every string holding a ${AWS::…} reference into an Fn::Sub

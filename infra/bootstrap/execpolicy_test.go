@@ -13,8 +13,8 @@ import (
 
 	"github.com/s3presign/s3presign/infra/bootstrap"
 	"github.com/s3presign/s3presign/infra/config"
-	"github.com/s3presign/s3presign/infra/internal/repo"
 	"github.com/s3presign/s3presign/infra/stacks"
+	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
 // createActions lists, per resource type, what CloudFormation calls to
@@ -114,11 +114,11 @@ func arnFor(action, stack, id string) string {
 // appTemplates synthesizes env's app stacks, by stack name.
 func appTemplates(t *testing.T, env config.Environment) map[string]map[string]any {
 	t.Helper()
-	root, err := repo.Root()
+	root, err := reporoot.Find()
 	if err != nil {
 		t.Fatal(err)
 	}
-	signerDir, err := repo.SignerDir(root)
+	signerDir, err := reporoot.SignerDir(root)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,14 +8,14 @@ import (
 
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/internal/iamgrammar"
-	"github.com/s3presign/s3presign/infra/internal/repo"
+	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
 // TestBootstrapPoliciesAreValidIAM synthesizes the bootstrap stacks for
 // every environment in cdk.json and parses every policy document (the
 // deploy roles' trust and permissions) with IAM's strict grammar.
 func TestBootstrapPoliciesAreValidIAM(t *testing.T) {
-	root, err := repo.Root()
+	root, err := reporoot.Find()
 	if err != nil {
 		t.Fatal(err)
 	}

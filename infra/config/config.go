@@ -2,7 +2,7 @@
 // the "environments" object of cdk.json's context and validated once, with
 // every problem reported at once.
 //
-// It is pure Go (no jsii) so that the local stack (infra/local) and the pure
+// It is pure Go (no jsii) so that the local stack (infra/devtools/local) and the pure
 // policy package can use the very same settings as the deployed stacks.
 package config
 
@@ -38,7 +38,7 @@ const (
 // Auth modes: who may ask the signer for URLs.
 const (
 	// AuthNone lets anyone ask. Refused for every deployed environment; only
-	// the local stack (infra/local) runs the signer this way.
+	// the local stack (infra/devtools/local) runs the signer this way.
 	AuthNone = "none"
 	// AuthAPIKey checks API keys whose hashes live in a Secrets Manager secret.
 	AuthAPIKey = "apikey"

@@ -19,35 +19,30 @@ const (
 var emailRE = regexp.MustCompile(`^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}$`)
 
 // validateMonitoring checks the malware-scanning, metrics and alarm settings.
-func validateMonitoring(e Environment) []error {
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s.%s: %s", e.Name, key, fmt.Sprintf(format, args...)))
-	}
+func validateMonitoring(p *problems, e Environment) {
 	if len(e.AlarmEmails) > MaxAlarmEmails {
-		bad("alarmEmails", "at most %d addresses, got %d (subscribe a list address instead)", MaxAlarmEmails, len(e.AlarmEmails))
+		p.bad("alarmEmails", "at most %d addresses, got %d (subscribe a list address instead)", MaxAlarmEmails, len(e.AlarmEmails))
 	}
 	seen := map[string]bool{}
 	for i, m := range e.AlarmEmails {
 		if !emailRE.MatchString(m) {
-			bad(fmt.Sprintf("alarmEmails[%d]", i), "must be an email address such as ops@example.com, got %q", m)
+			p.bad(fmt.Sprintf("alarmEmails[%d]", i), "must be an email address such as ops@example.com, got %q", m)
 		}
 		if seen[m] {
-			bad(fmt.Sprintf("alarmEmails[%d]", i), "%q is listed twice", m)
+			p.bad(fmt.Sprintf("alarmEmails[%d]", i), "%q is listed twice", m)
 		}
 		seen[m] = true
 	}
-	if p := e.AlarmServerErrorPercent; p < 1 || p > 100 {
-		bad("alarmServerErrorPercent", "must be a percentage between 1 and 100, got %d", p)
+	if pct := e.AlarmServerErrorPercent; pct < 1 || pct > 100 {
+		p.bad("alarmServerErrorPercent", "must be a percentage between 1 and 100, got %d", pct)
 	}
 	if ms := e.AlarmLatencyP99Ms; ms < 1 || ms > MaxAlarmLatencyMs {
-		bad("alarmLatencyP99Ms", "must be between 1 and %d milliseconds, got %d", MaxAlarmLatencyMs, ms)
+		p.bad("alarmLatencyP99Ms", "must be between 1 and %d milliseconds, got %d", MaxAlarmLatencyMs, ms)
 	}
 	if n := e.AlarmUnhealthyHosts; n < 1 || n > MaxTasks {
-		bad("alarmUnhealthyHosts", "must be between 1 and %d targets, got %d", MaxTasks, n)
+		p.bad("alarmUnhealthyHosts", "must be between 1 and %d targets, got %d", MaxTasks, n)
 	}
 	if n := e.AlarmRefusalsPer5Min; n < 1 || n > MaxAlarmRefusals {
-		bad("alarmRefusalsPer5Min", "must be between 1 and %d, got %d", MaxAlarmRefusals, n)
+		p.bad("alarmRefusalsPer5Min", "must be between 1 and %d, got %d", MaxAlarmRefusals, n)
 	}
-	return errs
 }

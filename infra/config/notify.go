@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 )
@@ -51,37 +50,32 @@ var (
 )
 
 // validateNotify checks the notification settings.
-func validateNotify(e Environment) []error {
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s.%s: %s", e.Name, key, fmt.Sprintf(format, args...)))
-	}
+func validateNotify(p *problems, e Environment) {
 	n := e.Notify
 	if n.Endpoint != "" {
 		u, err := url.Parse(n.Endpoint)
 		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Fragment != "" {
-			bad("notifyEndpoint", "must be an https URL such as https://app.example.com/hooks/uploads (no user info), got %q", n.Endpoint)
+			p.bad("notifyEndpoint", "must be an https URL such as https://app.example.com/hooks/uploads (no user info), got %q", n.Endpoint)
 		}
 		if n.SecretArn == "" {
-			bad("notifySecretArn", "is required with notifyEndpoint: the ARN of the Secrets Manager secret whose value authenticates EventBridge to the endpoint")
+			p.bad("notifySecretArn", "is required with notifyEndpoint: the ARN of the Secrets Manager secret whose value authenticates EventBridge to the endpoint")
 		}
 	}
 	if n.SecretArn != "" {
 		if !secretArnRE.MatchString(n.SecretArn) {
-			bad("notifySecretArn", "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-xxxxxx), got %q", n.SecretArn)
+			p.bad("notifySecretArn", "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-xxxxxx), got %q", n.SecretArn)
 		}
 		if n.Endpoint == "" {
-			bad("notifySecretArn", "is only used with notifyEndpoint: set both, or neither")
+			p.bad("notifySecretArn", "is only used with notifyEndpoint: set both, or neither")
 		}
 	}
 	if !headerNameRE.MatchString(n.HeaderName) {
-		bad("notifyHeaderName", "must be an HTTP header name such as Authorization, got %q", n.HeaderName)
+		p.bad("notifyHeaderName", "must be an HTTP header name such as Authorization, got %q", n.HeaderName)
 	}
 	if d := n.RetentionDays; d < 1 || d > MaxNotifyRetentionDays {
-		bad("notifyRetentionDays", "must be between 1 and %d days (SQS's limit), got %d", MaxNotifyRetentionDays, d)
+		p.bad("notifyRetentionDays", "must be between 1 and %d days (SQS's limit), got %d", MaxNotifyRetentionDays, d)
 	}
 	if m := n.AlarmAgeMinutes; m < 1 || m > MaxNotifyAgeMinutes || m >= n.RetentionDays*24*60 {
-		bad("alarmNotifyAgeMinutes", "must be between 1 and %d minutes and shorter than notifyRetentionDays, so it fires before messages expire; got %d", MaxNotifyAgeMinutes, m)
+		p.bad("alarmNotifyAgeMinutes", "must be between 1 and %d minutes and shorter than notifyRetentionDays, so it fires before messages expire; got %d", MaxNotifyAgeMinutes, m)
 	}
-	return errs
 }

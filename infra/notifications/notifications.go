@@ -35,6 +35,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/s3presign/s3presign/infra/config"
+	"github.com/s3presign/s3presign/infra/internal/removal"
 	"github.com/s3presign/s3presign/signer/uploadevent"
 )
 
@@ -155,15 +156,12 @@ func ScannedPattern(bucket, prefix string) *awsevents.EventPattern {
 // can send to it with no key policy, and no consumer needs kms:Decrypt),
 // TLS only, kept as long as the environment keeps stateful resources.
 func (n *Notifications) queues(env *config.Environment) {
-	removal := awscdk.RemovalPolicy_RETAIN
-	if env.RemovalPolicy == config.RemovalDestroy {
-		removal = awscdk.RemovalPolicy_DESTROY
-	}
+	removalPolicy := removal.For(env)
 	n.DeadLetters = awssqs.NewQueue(n.Construct, jsii.String("DeadLetters"), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(config.MaxNotifyRetentionDays)),
-		RemovalPolicy:   removal,
+		RemovalPolicy:   removalPolicy,
 	})
 	n.Queue = awssqs.NewQueue(n.Construct, jsii.String("Queue"), &awssqs.QueueProps{
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
@@ -173,7 +171,7 @@ func (n *Notifications) queues(env *config.Environment) {
 		// Long polling: fewer empty receives, lower cost.
 		ReceiveMessageWaitTime: awscdk.Duration_Seconds(jsii.Number(20)),
 		DeadLetterQueue:        &awssqs.DeadLetterQueue{Queue: n.DeadLetters, MaxReceiveCount: jsii.Number(MaxReceiveCount)},
-		RemovalPolicy:          removal,
+		RemovalPolicy:          removalPolicy,
 	})
 }
 

@@ -18,10 +18,10 @@ const (
 	// a signer is misconfigured.
 	SidDenyOldSignatures = "DenyPresignedOlderThanMaxExpiry"
 	// SidDenyForeignReferer refuses presigned GETs whose Referer is not one of
-	// the allowed pages (the original design's hot-link guard, issue 10).
+	// the allowed pages (the original design's hot-link guard).
 	SidDenyForeignReferer = "DenyPresignedGetWithoutAllowedReferer"
 	// SidDenyUnscanned refuses presigned GETs of uploads that GuardDuty has
-	// not tagged NO_THREATS_FOUND (malwareScanning only, issue 11).
+	// not tagged NO_THREATS_FOUND (malwareScanning only).
 	SidDenyUnscanned = "DenyPresignedGetUnlessScannedClean"
 	// SidDenyScanTagWrites refuses writing or deleting object tags under the
 	// upload prefix to everyone but GuardDuty's scan role (malwareScanning
@@ -72,7 +72,7 @@ var ScanActions = []string{"s3:GetObjectTagging"}
 // IAM user, local user) may perform, and only under the upload prefix:
 // PutObject covers PUT, POST-form, CreateMultipartUpload, UploadPart and
 // CompleteMultipartUpload; the two multipart actions let a signer list parts
-// to resume and abort an upload (issue 5).
+// to resume and abort an upload (browser multipart uploads, Uppy's among them).
 var SignerActions = []string{
 	"s3:AbortMultipartUpload",
 	"s3:GetObject",

@@ -41,7 +41,7 @@ type CORSRule struct {
 var AllowedHeaders = []string{"content-type", "if-none-match", "x-amz-*"}
 
 // ExposeHeaders lets page scripts read the ETag of each uploaded part, which
-// browser multipart uploads (issue 5, Uppy) need to complete the upload.
+// browser multipart uploads (Uppy's among them) need to complete the upload.
 var ExposeHeaders = []string{"ETag"}
 
 // CORS returns the bucket's CORS configuration for env: PUT (presigned PUT

@@ -4,7 +4,7 @@
 //
 // It is the one source of truth for those rules: infra/storage and
 // infra/service turn the data into CloudFormation, and the local stack
-// (infra/local) applies it to versitygw through ForVersityGW. It is pure Go
+// (infra/devtools/local) applies it to versitygw through ForVersityGW. It is pure Go
 // (no jsii) and its JSON is what S3's PutBucketPolicy and PutBucketCors
 // accept.
 package policy

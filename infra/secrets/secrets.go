@@ -19,6 +19,7 @@ import (
 
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/internal/iamx"
+	"github.com/s3presign/s3presign/infra/internal/removal"
 )
 
 // JSON fields of the signing user's secret.
@@ -66,10 +67,7 @@ func NewSecrets(scope constructs.Construct, id string, props *SecretsProps) *Sec
 	env := props.Env
 	this := constructs.NewConstruct(scope, jsii.String(id))
 	s := &Secrets{Construct: this}
-	removal := awscdk.RemovalPolicy_RETAIN
-	if env.RemovalPolicy == config.RemovalDestroy {
-		removal = awscdk.RemovalPolicy_DESTROY
-	}
+	removalPolicy := removal.For(env)
 
 	// 64 letters and digits: valid standard and URL-safe base64 of 48 bytes.
 	s.TokenKey = awssecretsmanager.NewSecret(this, jsii.String("TokenKey"), &awssecretsmanager.SecretProps{
@@ -79,7 +77,7 @@ func NewSecrets(scope constructs.Construct, id string, props *SecretsProps) *Sec
 			ExcludePunctuation: jsii.Bool(true),
 			IncludeSpace:       jsii.Bool(false),
 		},
-		RemovalPolicy: removal,
+		RemovalPolicy: removalPolicy,
 	})
 	suppressRotation(s.TokenKey, "An HMAC key for short-lived multipart upload tokens; no managed rotation Lambda exists for it. Rotate with put-secret-value and a new deployment (in-flight multipart uploads then restart).")
 
@@ -87,7 +85,7 @@ func NewSecrets(scope constructs.Construct, id string, props *SecretsProps) *Sec
 		s.APIKeys = awssecretsmanager.NewSecret(this, jsii.String("ApiKeys"), &awssecretsmanager.SecretProps{
 			Description:       jsii.String("s3presign " + env.Name + ": API-key hash lines (name:sha256hex[:rate[:burst]]); keys come from `signer apikey new NAME`"),
 			SecretStringValue: awscdk.SecretValue_UnsafePlainText(jsii.String(PlaceholderAPIKeys)),
-			RemovalPolicy:     removal,
+			RemovalPolicy:     removalPolicy,
 		})
 		suppressRotation(s.APIKeys, "Holds only SHA-256 hashes of API keys that operators issue with `signer apikey new`; rotating means issuing a new key to a caller and adding its line (old and new may coexist), which no rotation Lambda can do.")
 	}
@@ -106,7 +104,7 @@ func NewSecrets(scope constructs.Construct, id string, props *SecretsProps) *Sec
 				FieldAccessKeyID:     awscdk.SecretValue_UnsafePlainText(key.AccessKeyId()),
 				FieldSecretAccessKey: key.SecretAccessKey(),
 			},
-			RemovalPolicy: removal,
+			RemovalPolicy: removalPolicy,
 		})
 		suppressRotation(s.SigningUserKeys, "An IAM access key; Secrets Manager has no managed rotation for it. Rotate by bumping the AccessKey's serial in a deployment. Signing mode \"user\" is opt-in, for URLs that must outlive task-role credentials.")
 	}

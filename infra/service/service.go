@@ -24,6 +24,7 @@ import (
 
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/internal/iamx"
+	"github.com/s3presign/s3presign/infra/internal/removal"
 	"github.com/s3presign/s3presign/infra/secrets"
 	"github.com/s3presign/s3presign/infra/signerenv"
 	sconfig "github.com/s3presign/s3presign/signer/config"
@@ -99,7 +100,10 @@ type Service struct {
 	TargetGroup awselasticloadbalancingv2.ApplicationTargetGroup
 }
 
-// NewService builds the VPC, cluster, task definition, service and ALB.
+// NewService builds the VPC, cluster, task definition, service and ALB,
+// step by step: the task role and definition, the signer container, the
+// security groups, the Fargate service, the load balancer in front of it
+// and the autoscaling.
 func NewService(scope constructs.Construct, id string, props *ServiceProps) *Service {
 	env := props.Env
 	this := constructs.NewConstruct(scope, jsii.String(id))
@@ -119,34 +123,54 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		Vpc:                 vpc,
 		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
 	})
+	s.TaskRole = newTaskRole(this, env, props)
+	taskDef := newTaskDefinition(this, env, s.TaskRole)
+	s.Container = addSignerContainer(this, taskDef, s.TaskRole, env, props)
+	albSG, taskSG := newSecurityGroups(this, vpc, env)
+	s.Service = newFargateService(this, env, cluster, taskDef, taskSG, taskSubnets, publicTasks)
+	s.LoadBalancer = newLoadBalancer(this, env, vpc, albSG, privateSubnets, props)
+	s.TargetGroup = addSignerTargets(s.LoadBalancer, s.Service)
+	autoscale(s.Service, env)
+	return s
+}
 
-	// The task role: only the signer statements, nothing from grant*
-	// (see iamx.SignerStatements). In signing mode "user" the IAM user holds
-	// those rights instead and the task role gets none.
-	s.TaskRole = awsiam.NewRole(this, jsii.String("TaskRole"), &awsiam.RoleProps{
+// newTaskRole is what the signer's code runs as: only the signer
+// statements, nothing from grant* (see iamx.SignerStatements). In signing
+// mode "user" the IAM user holds those rights instead and the task role
+// gets none.
+func newTaskRole(this constructs.Construct, env *config.Environment, props *ServiceProps) awsiam.Role {
+	role := awsiam.NewRole(this, jsii.String("TaskRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), nil),
 		Description: jsii.String("s3presign " + env.Name + " signer: put/get under the upload prefix only"),
 	})
 	if env.Signing == config.SigningRole {
 		for _, st := range iamx.SignerStatements(env, props.Bucket, props.Key) {
-			s.TaskRole.AddToPrincipalPolicy(st)
+			role.AddToPrincipalPolicy(st)
 		}
-		cdknag.NagSuppressions_AddResourceSuppressions(s.TaskRole, &[]*cdknag.NagPackSuppression{iamx.PrefixWildcard(env.UploadPrefix)}, jsii.Bool(true))
+		cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{iamx.PrefixWildcard(env.UploadPrefix)}, jsii.Bool(true))
 	}
+	return role
+}
 
-	taskDef := awsecs.NewFargateTaskDefinition(this, jsii.String("Task"), &awsecs.FargateTaskDefinitionProps{
+// newTaskDefinition sizes the task and picks its CPU architecture.
+func newTaskDefinition(this constructs.Construct, env *config.Environment, role awsiam.Role) awsecs.FargateTaskDefinition {
+	return awsecs.NewFargateTaskDefinition(this, jsii.String("Task"), &awsecs.FargateTaskDefinitionProps{
 		Cpu:            jsii.Number(env.CPU),
 		MemoryLimitMiB: jsii.Number(env.MemoryMiB),
-		TaskRole:       s.TaskRole,
+		TaskRole:       role,
 		RuntimePlatform: &awsecs.RuntimePlatform{
 			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
 			CpuArchitecture:       cpuArchitecture(env),
 		},
 	})
+}
 
+// addSignerContainer adds the signer's container to the task: its image,
+// log group, hardening, health check, settings and injected secrets.
+func addSignerContainer(this constructs.Construct, taskDef awsecs.FargateTaskDefinition, role awsiam.Role, env *config.Environment, props *ServiceProps) awsecs.ContainerDefinition {
 	logs := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     Retention(env.LogRetentionDays),
-		RemovalPolicy: removalPolicy(env),
+		RemovalPolicy: removal.For(env),
 	})
 
 	// The same Dockerfile and context `make image` builds (signer/image.sh):
@@ -159,7 +183,7 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		Platform:  awsecrassets.Platform_Custom(jsii.String("linux/" + env.GOARCH())),
 	})
 
-	s.Container = taskDef.AddContainer(jsii.String(ContainerName), &awsecs.ContainerDefinitionOptions{
+	container := taskDef.AddContainer(jsii.String(ContainerName), &awsecs.ContainerDefinitionOptions{
 		ContainerName:          jsii.String(ContainerName),
 		Image:                  awsecs.ContainerImage_FromDockerImageAsset(image),
 		Essential:              jsii.Bool(true),
@@ -189,11 +213,11 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		// once, at task start.
 		vars[sconfig.EnvAPIKeysSecretARN] = *props.APIKeys.SecretArn()
 		for _, st := range readSecretStatements(props.APIKeys) {
-			s.TaskRole.AddToPrincipalPolicy(st)
+			role.AddToPrincipalPolicy(st)
 		}
 	}
 	for _, name := range sortedKeys(vars) {
-		s.Container.AddEnvironment(jsii.String(name), jsii.String(vars[name]))
+		container.AddEnvironment(jsii.String(name), jsii.String(vars[name]))
 	}
 	injected := map[string]awsecs.Secret{
 		sconfig.EnvTokenKey: awsecs.Secret_FromSecretsManager(props.TokenKey, nil),
@@ -203,7 +227,7 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		injected[EnvAWSSecretAccessKey] = awsecs.Secret_FromSecretsManager(props.SigningUserKeys, jsii.String(secrets.FieldSecretAccessKey))
 	}
 	for _, name := range sortedKeys(injected) {
-		s.Container.AddSecret(jsii.String(name), injected[name])
+		container.AddSecret(jsii.String(name), injected[name])
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(taskDef, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-ECS2"),
@@ -217,8 +241,14 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		Reason:    jsii.String("The execution role's ecr:GetAuthorizationToken has no resource-level permissions, so AWS requires Resource \"*\"; image pulls, log writes and secret reads are scoped to their resources."),
 		AppliesTo: &[]any{"Resource::*"},
 	}}, jsii.Bool(true))
+	return container
+}
 
-	albSG := awsec2.NewSecurityGroup(this, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
+// newSecurityGroups are the load balancer's (the listener port from inside
+// the VPC only) and the tasks' (the signer port; the load balancer's
+// target registration opens it from the load balancer only).
+func newSecurityGroups(this constructs.Construct, vpc awsec2.IVpc, env *config.Environment) (albSG, taskSG awsec2.SecurityGroup) {
+	albSG = awsec2.NewSecurityGroup(this, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              vpc,
 		Description:      jsii.String("s3presign " + env.Name + " load balancer: the listener port from inside the VPC only (CloudFront VPC origin)"),
 		AllowAllOutbound: jsii.Bool(false),
@@ -227,13 +257,18 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 	// balancer is internal, so nothing outside the VPC can reach it anyway.
 	albSG.AddIngressRule(awsec2.Peer_Ipv4(jsii.String(VPCCIDR)), awsec2.Port_Tcp(jsii.Number(ListenerPort)),
 		jsii.String("CloudFront VPC origin (inside the VPC)"), jsii.Bool(false))
-	taskSG := awsec2.NewSecurityGroup(this, jsii.String("TaskSecurityGroup"), &awsec2.SecurityGroupProps{
+	taskSG = awsec2.NewSecurityGroup(this, jsii.String("TaskSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              vpc,
 		Description:      jsii.String("s3presign " + env.Name + " signer tasks: the signer port from the load balancer only"),
 		AllowAllOutbound: jsii.Bool(true),
 	})
+	return albSG, taskSG
+}
 
-	s.Service = awsecs.NewFargateService(this, jsii.String("Service"), &awsecs.FargateServiceProps{
+// newFargateService runs the tasks with rolling, circuit-broken deploys.
+func newFargateService(this constructs.Construct, env *config.Environment, cluster awsecs.Cluster, taskDef awsecs.FargateTaskDefinition,
+	taskSG awsec2.SecurityGroup, taskSubnets *awsec2.SubnetSelection, publicTasks bool) awsecs.FargateService {
+	return awsecs.NewFargateService(this, jsii.String("Service"), &awsecs.FargateServiceProps{
 		Cluster:                cluster,
 		TaskDefinition:         taskDef,
 		DesiredCount:           jsii.Number(env.DesiredCount),
@@ -247,8 +282,13 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		PlatformVersion:        awsecs.FargatePlatformVersion_VERSION1_4,
 		EnableExecuteCommand:   jsii.Bool(false),
 	})
+}
 
-	s.LoadBalancer = awselasticloadbalancingv2.NewApplicationLoadBalancer(this, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
+// newLoadBalancer is the internal load balancer CloudFront's VPC origin
+// calls, in the private subnets, with access logs on.
+func newLoadBalancer(this constructs.Construct, env *config.Environment, vpc awsec2.IVpc, albSG awsec2.SecurityGroup,
+	privateSubnets *awsec2.SubnetSelection, props *ServiceProps) awselasticloadbalancingv2.ApplicationLoadBalancer {
+	lb := awselasticloadbalancingv2.NewApplicationLoadBalancer(this, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
 		Vpc:            vpc,
 		InternetFacing: jsii.Bool(false),
 		SecurityGroup:  albSG,
@@ -258,18 +298,23 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		DropInvalidHeaderFields: jsii.Bool(true),
 		DeletionProtection:      jsii.Bool(env.IsProd()),
 	})
-	logAccess(s.LoadBalancer, props.LogBucket, props.ALBLogPrefix)
+	logAccess(lb, props.LogBucket, props.ALBLogPrefix)
+	return lb
+}
 
-	listener := s.LoadBalancer.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
+// addSignerTargets adds the one listener and registers the service's
+// signer containers behind it, health-checked on ReadinessPath.
+func addSignerTargets(lb awselasticloadbalancingv2.ApplicationLoadBalancer, service awsecs.FargateService) awselasticloadbalancingv2.ApplicationTargetGroup {
+	listener := lb.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
 		Port:     jsii.Number(ListenerPort),
 		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
 		Open:     jsii.Bool(false),
 	})
 
-	s.TargetGroup = listener.AddTargets(jsii.String("Signer"), &awselasticloadbalancingv2.AddApplicationTargetsProps{
+	return listener.AddTargets(jsii.String("Signer"), &awselasticloadbalancingv2.AddApplicationTargetsProps{
 		Port:     jsii.Number(ContainerPort),
 		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
-		Targets: &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{s.Service.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
+		Targets: &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{service.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
 			ContainerName: jsii.String(ContainerName),
 			ContainerPort: jsii.Number(ContainerPort),
 		})},
@@ -283,8 +328,12 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		},
 		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(30)),
 	})
+}
 
-	scaling := s.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
+// autoscale keeps between desiredCount and maxCount tasks, aiming at
+// CPUTargetPercent average CPU.
+func autoscale(service awsecs.FargateService, env *config.Environment) {
+	scaling := service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
 		MinCapacity: jsii.Number(env.DesiredCount),
 		MaxCapacity: jsii.Number(env.MaxCount),
 	})
@@ -293,7 +342,6 @@ func NewService(scope constructs.Construct, id string, props *ServiceProps) *Ser
 		ScaleInCooldown:          awscdk.Duration_Seconds(jsii.Number(120)),
 		ScaleOutCooldown:         awscdk.Duration_Seconds(jsii.Number(60)),
 	})
-	return s
 }
 
 // cpuArchitecture is the tasks' CPU from cdk.json's cpuArchitecture.
@@ -355,11 +403,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-func removalPolicy(env *config.Environment) awscdk.RemovalPolicy {
-	if env.RemovalPolicy == config.RemovalDestroy {
-		return awscdk.RemovalPolicy_DESTROY
-	}
-	return awscdk.RemovalPolicy_RETAIN
 }

@@ -1,7 +1,7 @@
 // Package signerenv turns an environment's settings (infra/config) into the
 // signer's environment variables, named by the signer's own constants
 // (signer/config). It is the one place that mapping is written: infra/service
-// sets these variables on the Fargate task, and the local stack (infra/local)
+// sets these variables on the Fargate task, and the local stack (infra/devtools/local)
 // starts the signer binary with them, overriding only what differs on one
 // machine. Pure Go, no jsii.
 package signerenv

@@ -14,8 +14,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/s3presign/s3presign/infra/config"
-	"github.com/s3presign/s3presign/infra/internal/repo"
 	"github.com/s3presign/s3presign/infra/stacks"
+	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
 func TestMain(m *testing.M) {
@@ -73,7 +73,7 @@ func cdkContext(t *testing.T) map[string]any {
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	root, err := repo.Root()
+	root, err := reporoot.Find()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func signerDir(t *testing.T) string {
 	if d := os.Getenv("S3PRESIGN_TEST_SIGNER_DIR"); d != "" {
 		return d
 	}
-	dir, err := repo.SignerDir(repoRoot(t))
+	dir, err := reporoot.SignerDir(repoRoot(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/internal/iamx"
+	"github.com/s3presign/s3presign/infra/internal/removal"
 	"github.com/s3presign/s3presign/infra/policy"
 )
 
@@ -73,38 +74,48 @@ func NewStorage(scope constructs.Construct, id string, props *StorageProps) *Sto
 	env := props.Env
 	this := constructs.NewConstruct(scope, jsii.String(id))
 	s := &Storage{Construct: this}
-	removal := removalPolicy(env)
+	// No autoDeleteObjects with "destroy": it adds a Lambda-backed custom
+	// resource that empties the bucket. Deleting a stack with a non-empty
+	// bucket fails instead, which is the safer surprise.
+	removalPolicy := removal.For(env)
+	s.LogBucket = newLogBucket(this, env, removalPolicy)
+	if env.Encryption == config.EncryptionKMS {
+		s.Key = awskms.NewKey(this, jsii.String(KeyID), &awskms.KeyProps{
+			Description:       jsii.String("s3presign " + env.Name + " upload bucket encryption"),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     removalPolicy,
+		})
+	}
+	s.Bucket = newUploadBucket(this, env, removalPolicy, s.LogBucket, s.Key)
+	return s
+}
 
-	// Access logs cannot go to a KMS-encrypted bucket, so the log bucket
-	// always uses S3-managed keys. It does not log itself (that would loop).
-	s.LogBucket = awss3.NewBucket(this, jsii.String(LogBucketID), &awss3.BucketProps{
+// newLogBucket is the access-log bucket. Access logs cannot go to a
+// KMS-encrypted bucket, so it always uses S3-managed keys. It does not log
+// itself (that would loop).
+func newLogBucket(this constructs.Construct, env *config.Environment, removalPolicy awscdk.RemovalPolicy) awss3.Bucket {
+	b := awss3.NewBucket(this, jsii.String(LogBucketID), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:        jsii.Bool(true),
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		RemovalPolicy:     removal,
+		RemovalPolicy:     removalPolicy,
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:                                  jsii.String("expire-access-logs"),
 			Expiration:                          awscdk.Duration_Days(jsii.Number(env.AccessLogExpiryDays)),
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 		}},
 	})
-	allowLoadBalancerLogs(s.LogBucket)
-	cdknag.NagSuppressions_AddResourceSuppressions(s.LogBucket, &[]*cdknag.NagPackSuppression{{
+	allowLoadBalancerLogs(b)
+	cdknag.NagSuppressions_AddResourceSuppressions(b, &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-S1"),
 		Reason: jsii.String("This is the access-log bucket itself; logging it to itself would loop and logging it elsewhere needs a third bucket with the same problem."),
 	}}, jsii.Bool(false))
+	return b
+}
 
-	encryption := awss3.BucketEncryption_S3_MANAGED
-	if env.Encryption == config.EncryptionKMS {
-		s.Key = awskms.NewKey(this, jsii.String(KeyID), &awskms.KeyProps{
-			Description:       jsii.String("s3presign " + env.Name + " upload bucket encryption"),
-			EnableKeyRotation: jsii.Bool(true),
-			RemovalPolicy:     removal,
-		})
-		encryption = awss3.BucketEncryption_KMS
-	}
-
+// bucketCORS is infra/policy's CORS rules in the CDK's types.
+func bucketCORS(env *config.Environment) []*awss3.CorsRule {
 	cors := policy.CORS(*env)
 	var corsRules []*awss3.CorsRule
 	for _, r := range cors.CORSRules {
@@ -121,7 +132,18 @@ func NewStorage(scope constructs.Construct, id string, props *StorageProps) *Sto
 			MaxAge:         jsii.Number(r.MaxAgeSeconds),
 		})
 	}
+	return corsRules
+}
 
+// newUploadBucket is the private upload bucket: versioned, logged to
+// logBucket, encrypted with key when there is one, with infra/policy's CORS
+// rules and bucket policy and EventBridge notifications.
+func newUploadBucket(this constructs.Construct, env *config.Environment, removalPolicy awscdk.RemovalPolicy, logBucket awss3.IBucket, key awskms.IKey) awss3.Bucket {
+	encryption := awss3.BucketEncryption_S3_MANAGED
+	if key != nil {
+		encryption = awss3.BucketEncryption_KMS
+	}
+	corsRules := bucketCORS(env)
 	bucketProps := &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		// enforceSSL stays off: infra/policy's DenyInsecureTransport statement
@@ -130,9 +152,9 @@ func NewStorage(scope constructs.Construct, id string, props *StorageProps) *Sto
 		Encryption:             encryption,
 		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		Versioned:              jsii.Bool(true),
-		ServerAccessLogsBucket: s.LogBucket,
+		ServerAccessLogsBucket: logBucket,
 		ServerAccessLogsPrefix: jsii.String(S3LogPrefix),
-		RemovalPolicy:          removal,
+		RemovalPolicy:          removalPolicy,
 		LifecycleRules: &[]*awss3.LifecycleRule{
 			{
 				Id:                                  jsii.String("abort-incomplete-multipart-uploads"),
@@ -145,26 +167,26 @@ func NewStorage(scope constructs.Construct, id string, props *StorageProps) *Sto
 			},
 		},
 	}
-	if s.Key != nil {
-		bucketProps.EncryptionKey = s.Key
+	if key != nil {
+		bucketProps.EncryptionKey = key
 		bucketProps.BucketKeyEnabled = jsii.Bool(true)
 	}
 	if len(corsRules) > 0 {
 		bucketProps.Cors = &corsRules
 	}
-	s.Bucket = awss3.NewBucket(this, jsii.String(BucketID), bucketProps)
+	bucket := awss3.NewBucket(this, jsii.String(BucketID), bucketProps)
 	// EventBridge notifications, set on the CloudFormation resource itself:
 	// the L2 eventBridgeEnabled prop would add a Lambda-backed custom
 	// resource to do what CloudFormation does natively.
-	cfn := s.Bucket.Node().DefaultChild().(awss3.CfnBucket)
+	cfn := bucket.Node().DefaultChild().(awss3.CfnBucket)
 	cfn.SetNotificationConfiguration(&awss3.CfnBucket_NotificationConfigurationProperty{
 		EventBridgeConfiguration: &awss3.CfnBucket_EventBridgeConfigurationProperty{EventBridgeEnabled: jsii.Bool(true)},
 	})
 
-	for _, st := range iamx.Document(policy.BucketPolicy(*env, *s.Bucket.BucketArn())) {
-		s.Bucket.AddToResourcePolicy(st)
+	for _, st := range iamx.Document(policy.BucketPolicy(*env, *bucket.BucketArn())) {
+		bucket.AddToResourcePolicy(st)
 	}
-	return s
+	return bucket
 }
 
 // allowLoadBalancerLogs lets Elastic Load Balancing write access logs of this
@@ -181,14 +203,4 @@ func allowLoadBalancerLogs(logBucket awss3.Bucket) {
 		Resources:  &[]*string{logBucket.ArnForObjects(jsii.String(ALBLogPrefix + "/AWSLogs/" + *account + "/*"))},
 		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
 	}))
-}
-
-func removalPolicy(env *config.Environment) awscdk.RemovalPolicy {
-	// No autoDeleteObjects with "destroy": it adds a Lambda-backed custom
-	// resource that empties the bucket. Deleting a stack with a non-empty
-	// bucket fails instead, which is the safer surprise.
-	if env.RemovalPolicy == config.RemovalDestroy {
-		return awscdk.RemovalPolicy_DESTROY
-	}
-	return awscdk.RemovalPolicy_RETAIN
 }

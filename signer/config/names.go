@@ -4,7 +4,7 @@
 package config
 
 // Names of every environment variable the signer reads. Each is documented in
-// signer/README.md's settings table (a test in infra/docs checks it); Vars
+// signer/README.md's settings table (a test in infra/devtools/docs checks it); Vars
 // lists them all.
 const (
 	// EnvEnvironment names the deployment environment (dev, staging, prod).

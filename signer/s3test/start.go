@@ -8,20 +8,6 @@ import (
 // Option adjusts the Config Start runs with.
 type Option func(*Config)
 
-// WithDataDir keeps bucket data in dir instead of a test temp directory.
-func WithDataDir(dir string) Option { return func(c *Config) { c.DataDir = dir } }
-
-// WithIAMDir keeps the IAM store in dir instead of a test temp directory.
-func WithIAMDir(dir string) Option { return func(c *Config) { c.IAMDir = dir } }
-
-// WithRoot sets the root credentials instead of random ones.
-func WithRoot(access, secret string) Option {
-	return func(c *Config) { c.RootAccessKey, c.RootSecret = access, secret }
-}
-
-// WithRegion sets the server's region.
-func WithRegion(region string) Option { return func(c *Config) { c.Region = region } }
-
 // WithArgs adds global versitygw flags.
 func WithArgs(args ...string) Option {
 	return func(c *Config) { c.ExtraArgs = append(c.ExtraArgs, args...) }

@@ -31,7 +31,7 @@ import (
 
 	"github.com/s3presign/s3presign/infra/bootstrap"
 	"github.com/s3presign/s3presign/infra/config"
-	"github.com/s3presign/s3presign/infra/internal/repo"
+	"github.com/s3presign/s3presign/signer/reporoot"
 )
 
 func main() {
@@ -71,7 +71,7 @@ func run() error {
 // preflight prints "<repository id> <execution policy ARN>" for the
 // Makefile, after every check passed; questions go to the terminal.
 func preflight(name string, stdout io.Writer) error {
-	root, err := repo.Root()
+	root, err := reporoot.Find()
 	if err != nil {
 		return err
 	}
