@@ -138,7 +138,7 @@ func ExecutionDocument(env config.Environment, qualifier string) map[string]any 
 		// the prefix and with the boundary; only this variant gets them.
 		statements = append(statements, signingUserStatements(iam, boundary)...)
 	}
-	statements = append(statements, neverStatements()...)
+	statements = append(statements, neverStatements(env.Name)...)
 	out := make([]any, len(statements))
 	for i, st := range statements {
 		if _, ok := st["Effect"]; !ok {
@@ -217,8 +217,25 @@ func signingUserStatements(iam func(kind string) string, boundary map[string]any
 
 // neverStatements deny what no deployment may do, whatever else allows it:
 // attach an admin policy, or widen anyone's rights.
-func neverStatements() []map[string]any {
+func neverStatements(env string) []map[string]any {
+	arn := func(kind, name string) string {
+		return "arn:${AWS::Partition}:iam::${AWS::AccountId}:" + kind + "/" + name
+	}
 	return []map[string]any{{
+		// The delivery's own policies and GitHub roles share the app's
+		// prefix: the execution role must not rewrite the policy it runs
+		// with, the boundary that caps the app's roles, or who may deploy.
+		"Sid": "NeverRewriteDelivery", "Effect": "Deny",
+		"Action": []string{
+			"iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion",
+			"iam:UpdateAssumeRolePolicy", "iam:DeleteRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
+			"iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PassRole", "iam:UpdateRole",
+		},
+		"Resource": []string{
+			arn("policy", ExecutionPolicyName(env)), arn("policy", BoundaryPolicyName(env)),
+			arn("role", RolesStackName(env)+"-*"),
+		},
+	}, {
 		"Sid": "NeverAdmin", "Effect": "Deny",
 		"Action":    []string{"iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy"},
 		"Resource":  "*",

@@ -295,6 +295,17 @@ func TestExecutionPolicyDenials(t *testing.T) {
 		for _, a := range []string{"organizations:LeaveOrganization", "organizations:CreateAccount", "account:PutAlternateContact"} {
 			check(false, a, request{a, "*", nil})
 		}
+		// The delivery's own policies and roles share the prefix: controls
+		// above (an app role, an app policy) are allowed, these are not.
+		check(true, "new version of an app policy", request{"iam:CreatePolicyVersion", "arn:aws:iam::" + testAccount + ":policy/" + p + "service-Extra-AbC", nil})
+		for _, name := range []string{bootstrap.ExecutionPolicyName(env.Name), bootstrap.BoundaryPolicyName(env.Name)} {
+			check(false, "new version of "+name, request{"iam:CreatePolicyVersion", "arn:aws:iam::" + testAccount + ":policy/" + name, nil})
+			check(false, "delete "+name, request{"iam:DeletePolicy", "arn:aws:iam::" + testAccount + ":policy/" + name, nil})
+		}
+		check(true, "update an app role's trust", request{"iam:UpdateAssumeRolePolicy", role, nil})
+		githubRole := "arn:aws:iam::" + testAccount + ":role/" + bootstrap.RolesStackName(env.Name) + "-DeployRole-AbC"
+		check(false, "update the GitHub deploy role's trust", request{"iam:UpdateAssumeRolePolicy", githubRole, nil})
+		check(false, "put an inline policy on the GitHub deploy role", request{"iam:PutRolePolicy", githubRole, nil})
 		check(true, "create a bucket of the app", request{"s3:CreateBucket", "arn:aws:s3:::" + p + "storage-uploads-abc", nil})
 		check(false, "read another bucket's objects", request{"s3:GetObject", "arn:aws:s3:::other-team-data/secret", nil})
 	}

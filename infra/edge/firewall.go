@@ -128,10 +128,13 @@ func NewFirewall(scope constructs.Construct, id string, props *FirewallProps) *F
 			ResourceName: f.Logs.LogGroupName(),
 			ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
 		})},
-		// API keys and bearer tokens never reach a log.
-		RedactedFields: &[]any{&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{
-			SingleHeader: map[string]any{"Name": "authorization"},
-		}},
+		// API keys and bearer tokens never reach a log, and neither do the
+		// caller-bound Uppy endpoint tokens, which travel in the path
+		// (/uppy/<token>/s3/...).
+		RedactedFields: &[]any{
+			&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "authorization"}},
+			&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{UriPath: map[string]any{}},
+		},
 	})
 	return f
 }

@@ -153,8 +153,8 @@ func TestWebACLRateRuleManagedGroupsAndLogs(t *testing.T) {
 			t.Errorf("%s: web ACL associated with %s, want the load balancer", name, js(props(assoc)["ResourceArn"]))
 		}
 		_, logging := only(t, s.service, "AWS::WAFv2::LoggingConfiguration")
-		if got := js(props(logging)["RedactedFields"]); got != `[{"SingleHeader":{"Name":"authorization"}}]` {
-			t.Errorf("%s: WAF logs redact %s, want the Authorization header", name, got)
+		if got := js(props(logging)["RedactedFields"]); got != `[{"SingleHeader":{"Name":"authorization"}},{"UriPath":{}}]` {
+			t.Errorf("%s: WAF logs redact %s, want the Authorization header and the URI path", name, got)
 		}
 		found := false
 		for _, lg := range resources(s.service, "AWS::Logs::LogGroup") {
