@@ -20,6 +20,7 @@ type metrics struct {
 	albRequests, elb5xx, target5xx, serverErrorRate awscloudwatch.IMetric
 	healthy, unhealthy, uploads                     awscloudwatch.IMetric
 	infected, scanned                               awscloudwatch.IMetric // nil without scanning
+	keyReloadFailures                               awscloudwatch.IMetric // nil unless authMode is apikey
 }
 
 // signerMetric is one of the signer's EMF metrics, environment-wide (the
@@ -93,6 +94,19 @@ func newMetrics(env *config.Environment, p *MonitoringProps, uploads awsevents.C
 		m.scanned = awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 			Namespace: jsii.String(GuardDutyNamespace), MetricName: jsii.String(MetricTotalScans), DimensionsMap: dims,
 			Statistic: jsii.String("Sum"), Period: fiveMinutes, Label: jsii.String("Objects scanned"),
+		})
+	}
+	if env.AuthMode == config.AuthAPIKey {
+		m.keyReloadFailures = awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace:  jsii.String(sconfig.DefaultMetricsNamespace),
+			MetricName: jsii.String(sconfig.MetricAPIKeyReloads),
+			DimensionsMap: &map[string]*string{
+				sconfig.DimEnvironment: jsii.String(env.Name),
+				sconfig.DimResult:      jsii.String(sconfig.ReloadFailed),
+			},
+			Statistic: jsii.String("Sum"),
+			Period:    fiveMinutes,
+			Label:     jsii.String("Failed API-key reloads"),
 		})
 	}
 	return m

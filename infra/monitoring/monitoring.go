@@ -42,6 +42,9 @@ const (
 	AlarmRefusals = "RefusalSpike"
 	// AlarmMalware: GuardDuty found a threat in an upload (malwareScanning).
 	AlarmMalware = "MalwareFound"
+	// AlarmKeyReloads: a task could not reload the API-key secret, so a
+	// revoked key may still work there (authMode apikey).
+	AlarmKeyReloads = "APIKeyReloadFailed"
 )
 
 // GuardDuty Malware Protection for S3's CloudWatch metrics.
@@ -127,6 +130,11 @@ func NewMonitoring(scope constructs.Construct, id string, props *MonitoringProps
 			mt.infected, 0, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD, 1, 1)
 	}
 
+	if mt.keyReloadFailures != nil {
+		alarm(AlarmKeyReloads, "a signer task could not reload the API-key secret: it keeps its last good keys, so a key removed since may still work there",
+			mt.keyReloadFailures, 0, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD, 1, 1)
+	}
+
 	if props.Topic != nil {
 		action := awscloudwatchactions.NewSnsAction(props.Topic)
 		for _, id := range AlarmIDs(env) {
@@ -144,6 +152,9 @@ func AlarmIDs(env *config.Environment) []string {
 	ids := []string{AlarmServerErrors, AlarmLatency, AlarmUnhealthyHosts, AlarmRefusals}
 	if env.MalwareScanning {
 		ids = append(ids, AlarmMalware)
+	}
+	if env.AuthMode == config.AuthAPIKey {
+		ids = append(ids, AlarmKeyReloads)
 	}
 	return ids
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/s3presign/s3presign/infra/config"
 	"github.com/s3presign/s3presign/infra/monitoring"
 	sconfig "github.com/s3presign/s3presign/signer/config"
 )
@@ -16,7 +17,7 @@ func alarmsByID(t *testing.T, s *synthesized) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
 	for logical, r := range resources(s.service, "AWS::CloudWatch::Alarm") {
-		for _, id := range []string{monitoring.AlarmServerErrors, monitoring.AlarmLatency, monitoring.AlarmUnhealthyHosts, monitoring.AlarmRefusals, monitoring.AlarmMalware} {
+		for _, id := range []string{monitoring.AlarmServerErrors, monitoring.AlarmLatency, monitoring.AlarmUnhealthyHosts, monitoring.AlarmRefusals, monitoring.AlarmMalware, monitoring.AlarmKeyReloads} {
 			if regexp.MustCompile(`^Monitoring` + id + `[0-9A-F]{8}$`).MatchString(logical) {
 				out[id] = props(r)
 			}
@@ -26,12 +27,15 @@ func alarmsByID(t *testing.T, s *synthesized) map[string]map[string]any {
 }
 
 func TestAlarmsWatchTheRightMetricsAtTheConfiguredThresholds(t *testing.T) {
-	for _, s := range []*synthesized{synthEnv(t, "dev"), synthEnv(t, "prod"), opsVariant(t)} {
+	for _, s := range []*synthesized{synthEnv(t, "dev"), synthEnv(t, "prod"), opsVariant(t), variant(t)} {
 		env := s.env
 		alarms := alarmsByID(t, s)
 		want := 4
 		if env.MalwareScanning {
-			want = 5
+			want++
+		}
+		if env.AuthMode == config.AuthAPIKey {
+			want++
 		}
 		if len(alarms) != want || len(resources(s.service, "AWS::CloudWatch::Alarm")) != want {
 			t.Fatalf("%s: alarms %d (found by id %d), want %d", env.Name, len(resources(s.service, "AWS::CloudWatch::Alarm")), len(alarms), want)
@@ -77,6 +81,18 @@ func TestAlarmsWatchTheRightMetricsAtTheConfiguredThresholds(t *testing.T) {
 		// Refusal spike: the signer's Refused count per 5 minutes.
 		p = common(monitoring.AlarmRefusals, float64(env.AlarmRefusalsPer5Min), "GreaterThanThreshold", 1, 1)
 		check(monitoring.AlarmRefusals, "metric", alarmMetric(p), []any{sconfig.DefaultMetricsNamespace, sconfig.MetricRefused, "Sum", 300, jsonAny(envDim)})
+
+		// Failed API-key reloads (apikey only): a revoked key may still work.
+		if _, ok := alarms[monitoring.AlarmKeyReloads]; ok != (env.AuthMode == config.AuthAPIKey) {
+			t.Errorf("%s (auth %s): key-reload alarm present = %v", env.Name, env.AuthMode, ok)
+		}
+		if env.AuthMode == config.AuthAPIKey {
+			p = common(monitoring.AlarmKeyReloads, 0, "GreaterThanThreshold", 1, 1)
+			check(monitoring.AlarmKeyReloads, "metric", alarmMetric(p)[:4], []any{sconfig.DefaultMetricsNamespace, sconfig.MetricAPIKeyReloads, "Sum", 300})
+			if d := js(alarmMetric(p)[4]); !strings.Contains(d, `{"Name":"Result","Value":"failed"}`) || !strings.Contains(d, `"Value":"`+env.Name+`"`) {
+				t.Errorf("%s: key-reload alarm dimensions %s, want Environment and Result=failed", env.Name, d)
+			}
+		}
 
 		// Malware findings: GuardDuty's InfectedScanCount for this plan and bucket.
 		if env.MalwareScanning {
